@@ -1,0 +1,164 @@
+"""A tour of the pydynox client: writes, conditions, exact numbers and sets, updates, queries, a batch,
+a transaction and operation events.
+
+Runs against ``--endpoint`` / ``PYDYNOX_ENDPOINT`` when given; otherwise it starts a local
+DynamoDB-compatible server (moto) on a free loopback port for the duration of the tour.
+
+    uv run python examples/quickstart.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from decimal import Decimal
+
+from pydynox import DynamoDBClient, events
+from pydynox.exceptions import ConditionalCheckFailedException, TransactionCanceledException
+
+TABLE = "quickstart"
+
+
+@contextlib.contextmanager
+def local_server() -> Iterator[str]:
+    """Starts ``moto.server`` on a free 127.0.0.1 port and stops it (by pid) afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=1).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the local DynamoDB server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def tour(client: DynamoDBClient) -> None:
+    if await client.table_exists(TABLE):
+        await client.delete_table(TABLE, wait=True)
+    await client.create_table(TABLE, partition_key=("pk", "S"), sort_key=("sk", "S"), wait=True)
+    print(f"created table {TABLE!r}")
+
+    # Exact numbers and native sets: a 38-digit Decimal, a big int, a string set.
+    profile = {
+        "pk": "USER#1",
+        "sk": "PROFILE",
+        "name": "Ana",
+        "balance": Decimal("3.1415926535897932384626433832795028841"),
+        "visits": 10**37,
+        "tags": {"admin", "beta"},
+    }
+    await client.put_item(TABLE, profile, condition_expression="attribute_not_exists(pk)")
+    stored = await client.get_item(TABLE, {"pk": "USER#1", "sk": "PROFILE"})
+    assert stored == profile, stored
+    print("round trip exact:", stored["balance"], stored["visits"], sorted(stored["tags"]))
+
+    # A condition that fails raises, and can hand back the current item.
+    try:
+        await client.put_item(
+            TABLE,
+            profile,
+            condition_expression="attribute_not_exists(pk)",
+            return_values_on_condition_check_failure=True,
+        )
+    except ConditionalCheckFailedException as exc:
+        print("condition failed as expected; current name:", exc.item["name"] if exc.item else None)
+
+    # Updates: plain SET/REMOVE with `updates`, or an expression with atomic ADD.
+    await client.update_item(TABLE, {"pk": "USER#1", "sk": "PROFILE"}, updates={"name": "Ana Maria"})
+    updated = await client.update_item(
+        TABLE,
+        {"pk": "USER#1", "sk": "PROFILE"},
+        update_expression="ADD #v :one, #t :new",
+        expression_attribute_names={"#v": "visits", "#t": "tags"},
+        expression_attribute_values={":one": 1, ":new": {"vip"}},
+        return_values="ALL_NEW",
+    )
+    print("after update:", updated["name"], updated["visits"], sorted(updated["tags"]))
+
+    # A batch of 60 orders (chunked and retried for you), then a query over them.
+    orders = [{"pk": "USER#1", "sk": f"ORDER#{i:03d}", "total": Decimal(i) / 4} for i in range(60)]
+    await client.batch_write(TABLE, put_items=orders)
+    recent = client.query(
+        TABLE,
+        "pk = :pk AND begins_with(sk, :prefix)",
+        expression_attribute_values={":pk": "USER#1", ":prefix": "ORDER#"},
+        scan_index_forward=False,
+        limit=3,
+    )
+    print("latest orders:", [o["sk"] async for o in recent])
+    count, _ = await client.count(
+        TABLE,
+        key_condition_expression="pk = :pk",
+        expression_attribute_values={":pk": "USER#1"},
+    )
+    print("items in the partition:", count)
+
+    # A transaction is all or nothing; a failed condition reports a reason per operation.
+    try:
+        await client.transact_write(
+            [
+                {"type": "put", "table": TABLE, "item": {"pk": "USER#2", "sk": "PROFILE", "name": "Bo"}},
+                {
+                    "type": "condition_check",
+                    "table": TABLE,
+                    "key": {"pk": "USER#1", "sk": "PROFILE"},
+                    "condition_expression": "visits > :big",
+                    "expression_attribute_values": {":big": 10**38},
+                },
+            ]
+        )
+    except TransactionCanceledException as exc:
+        print("transaction cancelled:", [r.code for r in exc.cancellation_reasons])
+    assert await client.get_item(TABLE, {"pk": "USER#2", "sk": "PROFILE"}) is None
+
+    await client.delete_table(TABLE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--endpoint", default=os.environ.get("PYDYNOX_ENDPOINT"))
+    args = parser.parse_args()
+
+    def report(event: events.OperationEvent) -> None:
+        print(f"  · {event.operation:<20} {event.table or '':<12} {event.duration * 1000:7.2f} ms")
+
+    with contextlib.ExitStack() as stack:
+        endpoint = args.endpoint or stack.enter_context(local_server())
+        client = DynamoDBClient(
+            region=os.environ.get("AWS_REGION", "us-east-1"),
+            endpoint_url=endpoint,
+            access_key=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        )
+        print(f"pydynox against {endpoint}")
+        with events.subscribe(report):
+            asyncio.run(tour(client))
+        print("done")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""pydynox: an async-first DynamoDB ORM for Python with a Rust core.
+
+The client is :class:`DynamoDBClient`; every I/O method is async, with a blocking ``sync_`` twin.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydynox import events, exceptions
+from pydynox._core import OperationEvent, OperationMetrics, Page, configure_runtime, runtime_info
+from pydynox._core import __version__ as _core_version
+from pydynox._core import _after_fork_in_child
+from pydynox.client import DynamoDBClient, StatementResult
+from pydynox.config import clear_default_client, get_default_client, set_default_client
+
+__version__: str = _core_version
+
+__all__ = [
+    "DynamoDBClient",
+    "OperationEvent",
+    "OperationMetrics",
+    "Page",
+    "StatementResult",
+    "__version__",
+    "clear_default_client",
+    "configure_runtime",
+    "events",
+    "exceptions",
+    "get_default_client",
+    "runtime_info",
+    "set_default_client",
+    "version_info",
+]
+
+
+def version_info() -> str:
+    """A one-line description of this build, for bug reports."""
+    return f"pydynox {__version__} (Rust core, aws-sdk-dynamodb, tokio)"
+
+
+# The runtime's threads do not survive fork(); the child builds a new runtime (and clients new
+# connection pools) on first use.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,107 @@
+"""Type stubs for the Rust extension ``pydynox._core``. The public API is ``pydynox.DynamoDBClient``."""
+
+from typing import Any, final
+
+__version__: str
+
+def configure_runtime(worker_threads: int) -> None:
+    """Sets the tokio worker count; call before the first DynamoDB call (or set PYDYNOX_WORKER_THREADS)."""
+
+def runtime_info() -> dict[str, Any]: ...
+def _after_fork_in_child() -> None: ...
+def _set_listening(on: bool) -> None: ...
+@final
+class OperationMetrics:
+    duration_ms: float
+    consumed_rcu: float | None
+    consumed_wcu: float | None
+    request_id: str | None
+    items_count: int | None
+    scanned_count: int | None
+    attempts: int
+
+@final
+class OperationEvent:
+    operation: str
+    table: str | None
+    index: str | None
+    client_id: int
+    region: str | None
+    server_address: str | None
+    server_port: int | None
+    start_time_ns: int
+    end_time_ns: int
+    duration: float
+    attempts: int
+    retry_errors: list[str]
+    throttles: int
+    unprocessed_retries: int
+    consumed_rcu: float | None
+    consumed_wcu: float | None
+    consumed_by_table: dict[str, tuple[float, float]]
+    item_count: int | None
+    scanned_count: int | None
+    batch_size: int | None
+    request_id: str | None
+    error_code: str | None
+    error_type: str | None
+    status_code: int | None
+    @property
+    def params(self) -> dict[str, Any]: ...
+    @property
+    def ok(self) -> bool: ...
+
+@final
+class Page:
+    items: list[dict[str, Any]]
+    last_evaluated_key: dict[str, Any] | None
+    count: int
+    scanned_count: int
+    metrics: OperationMetrics
+
+@final
+class CoreClient:
+    client_id: int
+    region: str | None
+    endpoint_url: str | None
+    def __init__(
+        self,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        session_token: str | None = None,
+        role_arn: str | None = None,
+        role_session_name: str | None = None,
+        external_id: str | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        operation_timeout: float | None = None,
+        max_attempts: int | None = None,
+        retry_mode: str | None = None,
+        max_connections: int | None = None,
+        proxy_url: str | None = None,
+    ) -> None: ...
+    # Each operation takes `is_async` first: True returns an awaitable, False blocks and returns the value.
+    def put_item(self, is_async: bool, *args: Any) -> Any: ...
+    def get_item(self, is_async: bool, *args: Any) -> Any: ...
+    def delete_item(self, is_async: bool, *args: Any) -> Any: ...
+    def update_item(self, is_async: bool, *args: Any) -> Any: ...
+    def query_page(self, is_async: bool, *args: Any) -> Any: ...
+    def scan_page(self, is_async: bool, *args: Any) -> Any: ...
+    def count(self, is_async: bool, *args: Any) -> Any: ...
+    def parallel_scan(self, is_async: bool, *args: Any) -> Any: ...
+    def batch_write(self, is_async: bool, *args: Any) -> Any: ...
+    def batch_get(self, is_async: bool, *args: Any) -> Any: ...
+    def transact_write(self, is_async: bool, *args: Any) -> Any: ...
+    def transact_get(self, is_async: bool, *args: Any) -> Any: ...
+    def execute_statement(self, is_async: bool, *args: Any) -> Any: ...
+    def create_table(self, is_async: bool, *args: Any) -> Any: ...
+    def delete_table(self, is_async: bool, *args: Any) -> Any: ...
+    def describe_table(self, is_async: bool, *args: Any) -> Any: ...
+    def table_exists(self, is_async: bool, *args: Any) -> Any: ...
+    def wait_for_table_active(self, is_async: bool, *args: Any) -> Any: ...
+    def update_time_to_live(self, is_async: bool, *args: Any) -> Any: ...
+    def list_tables(self, is_async: bool) -> Any: ...
+    def ping(self, is_async: bool) -> Any: ...

@@ -1,0 +1,251 @@
+//! `CoreClient`: the Rust half of `pydynox.DynamoDBClient`.
+//!
+//! Every operation method takes `is_async` first and follows the same three steps: prepare (with the
+//! GIL: Python arguments → an SDK request), execute (without the GIL, on the runtime), convert (with
+//! the GIL: the output → Python values). `run` owns the parts all operations share: timing, the attempt
+//! trace, metrics, the operation event, and the async/sync split.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::config::ClientConfig;
+use crate::errors::OpError;
+use crate::events::{
+    copy_context, dispatch_later, dispatch_now, listening, traced, ClientFacts, OpSpec, OpStats,
+    OperationEvent, OperationMetrics, Timing,
+};
+use crate::runtime::{self, Completion};
+
+static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// State shared by a client and its in-flight operations.
+pub struct Shared {
+    pub config: ClientConfig,
+    pub facts: ClientFacts,
+    /// The SDK client and the runtime generation it was built for (rebuilt in a forked child).
+    sdk: Mutex<Option<(u64, aws_sdk_dynamodb::Client)>>,
+    build_lock: tokio::sync::Mutex<()>,
+    limiter: Option<Arc<Semaphore>>,
+}
+
+impl Shared {
+    pub async fn sdk(&self) -> Result<aws_sdk_dynamodb::Client, OpError> {
+        let generation = runtime::generation();
+        if let Some((g, client)) = self.sdk.lock().as_ref() {
+            if *g == generation {
+                return Ok(client.clone());
+            }
+        }
+        let _building = self.build_lock.lock().await;
+        if let Some((g, client)) = self.sdk.lock().as_ref() {
+            if *g == generation {
+                return Ok(client.clone());
+            }
+        }
+        let client = self.config.build().await?;
+        let mut slot = self.sdk.lock();
+        if let Some((_, stale)) = slot.take() {
+            // Built for the parent's runtime before a fork: its connection pool refers to threads
+            // that do not exist here, so it is abandoned rather than dropped.
+            std::mem::forget(stale);
+        }
+        *slot = Some((generation, client.clone()));
+        Ok(client)
+    }
+
+    /// Bounds concurrent requests when `max_connections` is set (each in-flight request holds one
+    /// connection of the pool).
+    pub async fn permit(&self) -> Option<OwnedSemaphorePermit> {
+        match &self.limiter {
+            Some(sem) => sem.clone().acquire_owned().await.ok(),
+            None => None,
+        }
+    }
+}
+
+/// What an operation's future yields: its value or error, and what it measured either way.
+pub type OpOutput<T> = (Result<T, OpError>, OpStats);
+
+#[pyclass(module = "pydynox._core", frozen)]
+pub struct CoreClient {
+    pub shared: Arc<Shared>,
+}
+
+static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static WARN_BLOCKING: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+impl CoreClient {
+    /// Runs one logical operation. `make` builds the future from the shared state; `convert` turns its
+    /// value into Python (it also gets the call's metrics, which some operations return).
+    pub fn run<'py, T, Fut, Conv>(
+        &self,
+        py: Python<'py>,
+        is_async: bool,
+        spec: OpSpec,
+        make: impl FnOnce(Arc<Shared>) -> Fut,
+        convert: Conv,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = OpOutput<T>> + Send + 'static,
+        Conv: FnOnce(Python<'_>, T, OperationMetrics) -> PyResult<Py<PyAny>> + Send + 'static,
+    {
+        if !is_async {
+            warn_if_loop_running(py, spec.operation)?;
+        }
+        let shared = self.shared.clone();
+        let facts = shared.facts.clone();
+        let listen = listening();
+        let timing = Timing::start();
+        let inner = make(shared);
+        let fut = async move {
+            let (out, trace) = traced(inner).await;
+            (out, trace, Instant::now())
+        };
+        let finish =
+            move |py: Python<'_>, ((result, stats), trace, ended): (OpOutput<T>, _, Instant)| {
+                let event = listen.then(|| {
+                    OperationEvent::build(
+                        spec,
+                        &facts,
+                        &timing,
+                        ended,
+                        &stats,
+                        &trace,
+                        result.as_ref().err(),
+                    )
+                });
+                let value = match result {
+                    Ok(v) => convert(
+                        py,
+                        v,
+                        OperationMetrics::build(&timing, ended, &stats, &trace),
+                    ),
+                    Err(e) => Err(e.to_pyerr(py)),
+                };
+                (value, event)
+            };
+        if is_async {
+            let context = if listen {
+                Some(copy_context(py)?)
+            } else {
+                None
+            };
+            runtime::spawn_for_asyncio(py, fut, context, move |py, out| {
+                let (result, event) = finish(py, out);
+                let after = match event.map(|ev| dispatch_later(py, ev)).transpose() {
+                    Ok(after) => after,
+                    Err(e) => {
+                        e.write_unraisable(py, None);
+                        None
+                    }
+                };
+                Completion { result, after }
+            })
+        } else {
+            let out = runtime::block_on(py, fut)?;
+            let (result, event) = finish(py, out);
+            if let Some(ev) = event {
+                dispatch_now(py, ev);
+            }
+            result.map(|v| v.into_bound(py))
+        }
+    }
+}
+
+/// A blocking call inside a running event loop stalls every other task: almost always a bug.
+fn warn_if_loop_running(py: Python<'_>, what: &str) -> PyResult<()> {
+    let running = GET_RUNNING_LOOP
+        .import(py, "asyncio.events", "_get_running_loop")?
+        .call0()?;
+    if running.is_none() {
+        return Ok(());
+    }
+    WARN_BLOCKING
+        .import(py, "pydynox._warnings", "warn_blocking_call")?
+        .call1((what,))?;
+    Ok(())
+}
+
+#[pymethods]
+impl CoreClient {
+    #[new]
+    #[pyo3(signature = (
+        region=None, endpoint_url=None, profile=None, access_key=None, secret_key=None,
+        session_token=None, role_arn=None, role_session_name=None, external_id=None,
+        connect_timeout=None, read_timeout=None, operation_timeout=None, max_attempts=None,
+        retry_mode=None, max_connections=None, proxy_url=None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        profile: Option<String>,
+        access_key: Option<String>,
+        secret_key: Option<String>,
+        session_token: Option<String>,
+        role_arn: Option<String>,
+        role_session_name: Option<String>,
+        external_id: Option<String>,
+        connect_timeout: Option<f64>,
+        read_timeout: Option<f64>,
+        operation_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        retry_mode: Option<String>,
+        max_connections: Option<usize>,
+        proxy_url: Option<String>,
+    ) -> PyResult<Self> {
+        let config = ClientConfig::validate(
+            region,
+            endpoint_url,
+            profile,
+            access_key,
+            secret_key,
+            session_token,
+            role_arn,
+            role_session_name,
+            external_id,
+            connect_timeout,
+            read_timeout,
+            operation_timeout,
+            max_attempts,
+            retry_mode,
+            max_connections,
+            proxy_url,
+        )?;
+        let id = NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed);
+        let facts = config.facts(id);
+        let limiter = config.max_connections.map(|n| Arc::new(Semaphore::new(n)));
+        Ok(CoreClient {
+            shared: Arc::new(Shared {
+                config,
+                facts,
+                sdk: Mutex::new(None),
+                build_lock: tokio::sync::Mutex::new(()),
+                limiter,
+            }),
+        })
+    }
+
+    #[getter]
+    fn client_id(&self) -> u64 {
+        self.shared.facts.client_id
+    }
+
+    #[getter]
+    fn region(&self) -> Option<String> {
+        self.shared.facts.region.clone()
+    }
+
+    #[getter]
+    fn endpoint_url(&self) -> Option<String> {
+        self.shared.config.endpoint_url.clone()
+    }
+}

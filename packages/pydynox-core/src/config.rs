@@ -1,0 +1,393 @@
+//! Client configuration: validated when the client is constructed (no I/O then), turned into an
+//! `aws_sdk_dynamodb::Client` on the runtime at first use.
+//!
+//! When everything is explicit (region and static keys, no profile or role) the SDK config is built
+//! directly; otherwise `aws-config` resolves the standard chain (environment, profile files, SSO,
+//! web identity, container and instance metadata), and `role_arn` wraps it in an STS assume-role.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::Credentials;
+use aws_sdk_dynamodb::config::{Region, SharedCredentialsProvider};
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use pyo3::exceptions::PyValueError;
+use pyo3::PyResult;
+
+use crate::errors::OpError;
+use crate::events::{AttemptTracker, ClientFacts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    Standard,
+    Adaptive,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfig {
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub profile: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub session_token: Option<String>,
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub connect_timeout: Option<Duration>,
+    pub read_timeout: Option<Duration>,
+    pub operation_timeout: Option<Duration>,
+    pub max_attempts: Option<u32>,
+    pub retry_mode: Option<RetryMode>,
+    pub max_connections: Option<usize>,
+    pub proxy_url: Option<String>,
+}
+
+fn non_empty(name: &str, value: Option<String>) -> PyResult<Option<String>> {
+    match value {
+        Some(v) if v.trim().is_empty() => {
+            Err(PyValueError::new_err(format!("{name} must not be empty")))
+        }
+        other => Ok(other),
+    }
+}
+
+pub fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => {
+            Ok(Some(Duration::from_secs_f64(v)))
+        }
+        Some(v) => Err(PyValueError::new_err(format!(
+            "{name} must be a number of seconds greater than 0 (and at most 86400), got {v}"
+        ))),
+    }
+}
+
+/// Splits `http(s)://host[:port][/]` into its parts; anything else is refused.
+pub fn parse_endpoint(url: &str) -> Result<(String, String, u16), String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("endpoint_url must look like http://host:port, got {url:?}"))?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        "memory" => {
+            return Err(
+                "endpoint_url 'memory://' needs the embedded local engine, which this build does not include yet"
+                    .to_owned(),
+            )
+        }
+        other => return Err(format!("endpoint_url scheme must be http or https, got {other:?} in {url:?}")),
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.is_empty() {
+        return Err(format!("endpoint_url has no host: {url:?}"));
+    }
+    let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
+        // [IPv6]:port
+        let (h, after) = stripped
+            .split_once(']')
+            .ok_or_else(|| format!("endpoint_url has a malformed IPv6 host: {url:?}"))?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| format!("endpoint_url has a bad port: {url:?}"))?,
+            None => default_port,
+        };
+        (h.to_owned(), port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (
+                h.to_owned(),
+                p.parse::<u16>()
+                    .map_err(|_| format!("endpoint_url has a bad port: {url:?}"))?,
+            ),
+            None => (authority.to_owned(), default_port),
+        }
+    };
+    if host.is_empty() {
+        return Err(format!("endpoint_url has no host: {url:?}"));
+    }
+    Ok((scheme.to_owned(), host, port))
+}
+
+#[allow(clippy::too_many_arguments)]
+impl ClientConfig {
+    pub fn validate(
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        profile: Option<String>,
+        access_key: Option<String>,
+        secret_key: Option<String>,
+        session_token: Option<String>,
+        role_arn: Option<String>,
+        role_session_name: Option<String>,
+        external_id: Option<String>,
+        connect_timeout: Option<f64>,
+        read_timeout: Option<f64>,
+        operation_timeout: Option<f64>,
+        max_attempts: Option<u32>,
+        retry_mode: Option<String>,
+        max_connections: Option<usize>,
+        proxy_url: Option<String>,
+    ) -> PyResult<Self> {
+        let region = non_empty("region", region)?;
+        let endpoint_url = non_empty("endpoint_url", endpoint_url)?;
+        if let Some(url) = &endpoint_url {
+            parse_endpoint(url).map_err(PyValueError::new_err)?;
+        }
+        let access_key = non_empty("access_key", access_key)?;
+        let secret_key = non_empty("secret_key", secret_key)?;
+        match (&access_key, &secret_key) {
+            (Some(_), None) => {
+                return Err(PyValueError::new_err(
+                    "access_key was given without secret_key",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "secret_key was given without access_key",
+                ))
+            }
+            _ => {}
+        }
+        if session_token.is_some() && access_key.is_none() {
+            return Err(PyValueError::new_err(
+                "session_token needs access_key and secret_key",
+            ));
+        }
+        let role_arn = non_empty("role_arn", role_arn)?;
+        if let Some(arn) = &role_arn {
+            if !arn.starts_with("arn:") {
+                return Err(PyValueError::new_err(format!(
+                    "role_arn must be an IAM role ARN, got {arn:?}"
+                )));
+            }
+        }
+        if role_arn.is_none() && (role_session_name.is_some() || external_id.is_some()) {
+            return Err(PyValueError::new_err(
+                "role_session_name and external_id need role_arn",
+            ));
+        }
+        if let Some(n) = max_attempts {
+            if !(1..=100).contains(&n) {
+                return Err(PyValueError::new_err(format!(
+                    "max_attempts must be from 1 to 100, got {n}"
+                )));
+            }
+        }
+        let retry_mode = match retry_mode.as_deref() {
+            None | Some("standard") => Some(RetryMode::Standard),
+            Some("adaptive") => Some(RetryMode::Adaptive),
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "retry_mode must be 'standard' or 'adaptive', got {other:?}"
+                )))
+            }
+        };
+        if let Some(n) = max_connections {
+            if n == 0 {
+                return Err(PyValueError::new_err("max_connections must be at least 1"));
+            }
+        }
+        let proxy_url = non_empty("proxy_url", proxy_url)?;
+        if let Some(url) = &proxy_url {
+            aws_smithy_http_client::proxy::ProxyConfig::all(url.as_str()).map_err(|e| {
+                PyValueError::new_err(format!("proxy_url {url:?} is not usable: {e}"))
+            })?;
+        }
+        Ok(ClientConfig {
+            region,
+            endpoint_url,
+            profile: non_empty("profile", profile)?,
+            access_key,
+            secret_key,
+            session_token,
+            role_arn,
+            role_session_name: non_empty("role_session_name", role_session_name)?,
+            external_id: non_empty("external_id", external_id)?,
+            connect_timeout: seconds("connect_timeout", connect_timeout)?,
+            read_timeout: seconds("read_timeout", read_timeout)?,
+            operation_timeout: seconds("operation_timeout", operation_timeout)?,
+            max_attempts,
+            retry_mode,
+            max_connections,
+            proxy_url,
+        })
+    }
+
+    /// The region as known without I/O (argument, then environment).
+    pub fn static_region(&self) -> Option<String> {
+        self.region.clone().or_else(|| {
+            ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                .iter()
+                .filter_map(|k| std::env::var(k).ok())
+                .find(|v| !v.trim().is_empty())
+        })
+    }
+
+    pub fn facts(&self, client_id: u64) -> ClientFacts {
+        let region = self.static_region();
+        let (server_address, server_port) = match &self.endpoint_url {
+            Some(url) => match parse_endpoint(url) {
+                Ok((_, host, port)) => (Some(host), Some(port)),
+                Err(_) => (None, None),
+            },
+            None => (
+                region
+                    .as_ref()
+                    .map(|r| format!("dynamodb.{r}.amazonaws.com")),
+                Some(443),
+            ),
+        };
+        ClientFacts {
+            client_id,
+            region,
+            server_address,
+            server_port,
+        }
+    }
+
+    fn retry_config(&self) -> RetryConfig {
+        let base = match self.retry_mode {
+            Some(RetryMode::Adaptive) => RetryConfig::adaptive(),
+            _ => RetryConfig::standard(),
+        };
+        match self.max_attempts {
+            Some(n) => base.with_max_attempts(n),
+            None => base,
+        }
+    }
+
+    fn timeout_config(&self) -> TimeoutConfig {
+        let mut b = TimeoutConfig::builder();
+        if let Some(d) = self.connect_timeout {
+            b = b.connect_timeout(d);
+        }
+        if let Some(d) = self.read_timeout {
+            b = b.read_timeout(d);
+        }
+        if let Some(d) = self.operation_timeout {
+            b = b.operation_timeout(d);
+        }
+        b.build()
+    }
+
+    fn static_credentials(&self) -> Option<Credentials> {
+        match (&self.access_key, &self.secret_key) {
+            (Some(ak), Some(sk)) => Some(Credentials::new(
+                ak,
+                sk,
+                self.session_token.clone(),
+                None,
+                "pydynox-explicit",
+            )),
+            _ => None,
+        }
+    }
+
+    /// Builds the SDK client. Runs on the runtime; may read profile files or reach credential
+    /// endpoints when the configuration asks for the standard chain.
+    pub async fn build(&self) -> Result<aws_sdk_dynamodb::Client, OpError> {
+        let explicit = self
+            .static_credentials()
+            .filter(|_| self.profile.is_none() && self.role_arn.is_none());
+        let mut builder = match (explicit, self.static_region()) {
+            (Some(creds), Some(region)) => aws_sdk_dynamodb::config::Builder::new()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new(region))
+                .credentials_provider(creds),
+            _ => {
+                let sdk_config = self.load_shared_config().await?;
+                if sdk_config.region().is_none() {
+                    return Err(OpError::config(
+                        "no AWS region: pass region=..., or set AWS_REGION, or configure one in the AWS profile",
+                    ));
+                }
+                let mut b = aws_sdk_dynamodb::config::Builder::from(&sdk_config);
+                if let Some(role) = &self.role_arn {
+                    let mut assume = aws_config::sts::AssumeRoleProvider::builder(role)
+                        .session_name(
+                            self.role_session_name
+                                .clone()
+                                .unwrap_or_else(|| "pydynox".to_owned()),
+                        );
+                    if let Some(ext) = &self.external_id {
+                        assume = assume.external_id(ext);
+                    }
+                    let provider = assume.configure(&sdk_config).build().await;
+                    b = b.credentials_provider(SharedCredentialsProvider::new(provider));
+                }
+                b
+            }
+        };
+        builder = builder
+            .retry_config(self.retry_config())
+            .timeout_config(self.timeout_config())
+            .interceptor(AttemptTracker);
+        if let Some(url) = &self.endpoint_url {
+            builder = builder.endpoint_url(url.trim_end_matches('/'));
+        }
+        if let Some(proxy) = &self.proxy_url {
+            builder = builder.http_client(proxy_http_client(proxy)?);
+        }
+        Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
+    }
+
+    async fn load_shared_config(&self) -> Result<aws_config::SdkConfig, OpError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &self.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(creds) = self.static_credentials() {
+            loader = loader.credentials_provider(creds);
+        }
+        Ok(loader.load().await)
+    }
+}
+
+fn proxy_http_client(url: &str) -> Result<aws_sdk_dynamodb::config::SharedHttpClient, OpError> {
+    use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, Connector};
+    let proxy =
+        ProxyConfig::all(url).map_err(|e| OpError::config(format!("proxy_url {url:?}: {e}")))?;
+    Ok(
+        Builder::new().build_with_connector_fn(move |settings, _components| {
+            let mut b = Connector::builder()
+                .proxy_config(proxy.clone())
+                .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new());
+            if let Some(s) = settings {
+                b = b.connector_settings(s.clone());
+            }
+            b.tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build()
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_endpoint;
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(parse_endpoint("http://127.0.0.1:8000").unwrap().2, 8000);
+        assert_eq!(
+            parse_endpoint("https://dynamodb.eu-west-1.amazonaws.com/")
+                .unwrap()
+                .2,
+            443
+        );
+        assert_eq!(parse_endpoint("http://[::1]:9000").unwrap().1, "::1");
+        assert!(parse_endpoint("localhost:8000").is_err());
+        assert!(parse_endpoint("ftp://x").is_err());
+        assert!(parse_endpoint("http://:80").is_err());
+        assert!(parse_endpoint("http://h:notaport").is_err());
+    }
+}

@@ -1,0 +1,229 @@
+//! DynamoDB numbers as text: validation against DynamoDB's limits and a canonical plain-decimal form.
+//!
+//! DynamoDB keeps 38 significant digits and magnitudes from 1E-130 to 9.99..E+125. Numbers go on the
+//! wire without an exponent (`0.00001`, not `1E-5`) because some DynamoDB-compatible servers mishandle
+//! exponents; boto3 sends plain text too.
+
+use std::fmt;
+
+pub const MAX_SIGNIFICANT_DIGITS: usize = 38;
+const MAX_ADJUSTED_EXPONENT: i64 = 125;
+const MIN_ADJUSTED_EXPONENT: i64 = -130;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberError {
+    NotANumber(String),
+    NotFinite,
+    TooPrecise(usize),
+    OutOfRange,
+}
+
+impl fmt::Display for NumberError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NumberError::NotANumber(text) => write!(f, "{text:?} is not a number"),
+            NumberError::NotFinite => f.write_str("DynamoDB numbers cannot be NaN or infinite"),
+            NumberError::TooPrecise(digits) => write!(
+                f,
+                "the number has {digits} significant digits; DynamoDB keeps at most {MAX_SIGNIFICANT_DIGITS}"
+            ),
+            NumberError::OutOfRange => f.write_str(
+                "the number is outside DynamoDB's range (magnitude 1E-130 to 9.9999999999999999999999999999999999999E+125)",
+            ),
+        }
+    }
+}
+
+/// A number split into sign, significant digits (no leading or trailing zeros) and a power of ten:
+/// value = (-1)^negative * digits * 10^exponent. Zero has empty digits.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Decomposed {
+    pub negative: bool,
+    pub digits: String,
+    pub exponent: i64,
+}
+
+impl Decomposed {
+    /// True when the value has no fractional part.
+    pub fn is_integral(&self) -> bool {
+        self.digits.is_empty() || self.exponent >= 0
+    }
+}
+
+/// Parses decimal text as written by Python's `str(Decimal)`, `repr(float)`, `str(int)` or a server.
+pub fn decompose(text: &str) -> Result<Decomposed, NumberError> {
+    let bad = || NumberError::NotANumber(text.to_owned());
+    let s = text.trim();
+    let (negative, rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lowered = rest.to_ascii_lowercase();
+    if matches!(lowered.as_str(), "nan" | "snan" | "inf" | "infinity") {
+        return Err(NumberError::NotFinite);
+    }
+    let (mantissa, exp_text) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let mut exponent: i64 = match exp_text {
+        Some(e) if !e.is_empty() => {
+            let (sign, body) = match e.as_bytes()[0] {
+                b'-' => (-1, &e[1..]),
+                b'+' => (1, &e[1..]),
+                _ => (1, e),
+            };
+            if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) || body.len() > 12 {
+                return Err(bad());
+            }
+            sign * body.parse::<i64>().map_err(|_| bad())?
+        }
+        Some(_) => return Err(bad()),
+        None => 0,
+    };
+    let mut digits = String::with_capacity(mantissa.len());
+    let mut seen_dot = false;
+    let mut seen_digit = false;
+    for b in mantissa.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                seen_digit = true;
+                digits.push(b as char);
+                if seen_dot {
+                    exponent -= 1;
+                }
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            b'_' => {}
+            _ => return Err(bad()),
+        }
+    }
+    if !seen_digit {
+        return Err(bad());
+    }
+    let trimmed_start = digits.trim_start_matches('0');
+    let mut digits = trimmed_start.to_owned();
+    let trailing = digits.len() - digits.trim_end_matches('0').len();
+    digits.truncate(digits.len() - trailing);
+    exponent += trailing as i64;
+    if digits.is_empty() {
+        return Ok(Decomposed {
+            negative: false,
+            digits,
+            exponent: 0,
+        });
+    }
+    Ok(Decomposed {
+        negative,
+        digits,
+        exponent,
+    })
+}
+
+/// Checks DynamoDB's precision and range limits and renders plain decimal text without an exponent.
+pub fn canonical(text: &str) -> Result<String, NumberError> {
+    let d = decompose(text)?;
+    check_limits(&d)?;
+    Ok(render_plain(&d))
+}
+
+pub fn check_limits(d: &Decomposed) -> Result<(), NumberError> {
+    if d.digits.is_empty() {
+        return Ok(());
+    }
+    if d.digits.len() > MAX_SIGNIFICANT_DIGITS {
+        return Err(NumberError::TooPrecise(d.digits.len()));
+    }
+    let adjusted = d.exponent + d.digits.len() as i64 - 1;
+    if !(MIN_ADJUSTED_EXPONENT..=MAX_ADJUSTED_EXPONENT).contains(&adjusted) {
+        return Err(NumberError::OutOfRange);
+    }
+    Ok(())
+}
+
+pub fn render_plain(d: &Decomposed) -> String {
+    if d.digits.is_empty() {
+        return "0".to_owned();
+    }
+    let mut out = String::with_capacity(d.digits.len() + d.exponent.unsigned_abs() as usize + 3);
+    if d.negative {
+        out.push('-');
+    }
+    if d.exponent >= 0 {
+        out.push_str(&d.digits);
+        out.extend(std::iter::repeat_n('0', d.exponent as usize));
+    } else {
+        let frac = (-d.exponent) as usize;
+        if frac < d.digits.len() {
+            let (int_part, frac_part) = d.digits.split_at(d.digits.len() - frac);
+            out.push_str(int_part);
+            out.push('.');
+            out.push_str(frac_part);
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', frac - d.digits.len()));
+            out.push_str(&d.digits);
+        }
+    }
+    out
+}
+
+/// A fast check for the common wire form of small integers (`-?[0-9]{1,18}`), which fit an i64.
+pub fn small_int(text: &str) -> Option<i64> {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    if body.is_empty() || body.len() > 18 || !body.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_forms() {
+        assert_eq!(canonical("1E-5").unwrap(), "0.00001");
+        assert_eq!(canonical("1e+2").unwrap(), "100");
+        assert_eq!(canonical("0.1").unwrap(), "0.1");
+        assert_eq!(canonical("-0").unwrap(), "0");
+        assert_eq!(canonical("0E-10").unwrap(), "0");
+        assert_eq!(canonical("1.50").unwrap(), "1.5");
+        assert_eq!(canonical("-12.340e1").unwrap(), "-123.4");
+        assert_eq!(canonical("007").unwrap(), "7");
+        assert_eq!(
+            canonical("3.1415926535897932384626433832795028841").unwrap(),
+            "3.1415926535897932384626433832795028841"
+        );
+        assert_eq!(canonical(&"9".repeat(38)).unwrap(), "9".repeat(38));
+        assert_eq!(canonical("1E+125").unwrap().len(), 126);
+        assert_eq!(canonical("1E-130").unwrap().len(), 132);
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(canonical(&"1".repeat(39)), Err(NumberError::TooPrecise(39)));
+        assert_eq!(canonical("1E+126"), Err(NumberError::OutOfRange));
+        assert_eq!(canonical("1E-131"), Err(NumberError::OutOfRange));
+        assert_eq!(canonical("NaN"), Err(NumberError::NotFinite));
+        assert_eq!(canonical("-Infinity"), Err(NumberError::NotFinite));
+        assert!(matches!(
+            canonical("1.2.3"),
+            Err(NumberError::NotANumber(_))
+        ));
+        assert!(matches!(canonical(""), Err(NumberError::NotANumber(_))));
+        assert!(matches!(canonical("1e"), Err(NumberError::NotANumber(_))));
+        assert!(matches!(canonical("e5"), Err(NumberError::NotANumber(_))));
+    }
+
+    #[test]
+    fn integral() {
+        assert!(decompose("100").unwrap().is_integral());
+        assert!(decompose("1.0").unwrap().is_integral());
+        assert!(!decompose("1.5").unwrap().is_integral());
+        assert_eq!(small_int("-123"), Some(-123));
+        assert_eq!(small_int("1234567890123456789"), None);
+        assert_eq!(small_int("1.5"), None);
+    }
+}

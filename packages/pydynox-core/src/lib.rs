@@ -1,0 +1,30 @@
+//! pydynox's Rust core: the DynamoDB client on aws-sdk-dynamodb, the one tokio runtime, value
+//! conversion and operation events. The Python package (`python/pydynox`) is the public face.
+
+// OpError carries what a failure has to report (items not written, cancellation reasons); it only
+// exists on the failure path, so its size does not matter for the calls that succeed.
+#![allow(clippy::result_large_err)]
+
+mod client;
+mod config;
+mod convert;
+mod errors;
+mod events;
+mod ops;
+mod runtime;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::CoreClient>()?;
+    m.add_class::<events::OperationEvent>()?;
+    m.add_class::<events::OperationMetrics>()?;
+    m.add_class::<ops::query::Page>()?;
+    m.add_function(wrap_pyfunction!(runtime::configure_runtime, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::runtime_info, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;
+    m.add_function(wrap_pyfunction!(events::_set_listening, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

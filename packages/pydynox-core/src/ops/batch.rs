@@ -1,0 +1,578 @@
+//! BatchWriteItem and BatchGetItem: chunked (25 writes, 100 keys), chunks sent concurrently, and what
+//! DynamoDB hands back unprocessed sent again with exponential backoff and full jitter. Whatever still
+//! fails is raised with exactly those items (UnprocessedItemsException / UnprocessedKeysException):
+//! nothing is dropped silently.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{
+    DeleteRequest, KeysAndAttributes, PutRequest, ReturnConsumedCapacity, WriteRequest,
+};
+use futures_util::future::join_all;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use rand::Rng;
+use tokio::sync::Semaphore;
+
+use super::item::about_table;
+use super::query::merge_stats;
+use super::{key_from_py, paths_from_py, projection_from_paths, require_table, Names};
+use crate::client::{CoreClient, Shared};
+use crate::convert::{items_to_py, py_to_item, Item};
+use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
+use crate::events::{OpSpec, OpStats, ParamValue};
+
+pub const WRITE_CHUNK: usize = 25;
+pub const GET_CHUNK: usize = 100;
+/// Chunks in flight at once for one batch call.
+const CONCURRENT_CHUNKS: usize = 8;
+
+/// How unprocessed items and retryable failures are retried.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub max_rounds: u32,
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            max_rounds: 10,
+            base: Duration::from_millis(50),
+            cap: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Backoff {
+    /// Full jitter: a random wait in [0, min(cap, base * 2^round)].
+    fn delay(&self, round: u32) -> Duration {
+        let ceiling = self
+            .base
+            .saturating_mul(1u32 << round.min(20))
+            .min(self.cap);
+        let nanos = ceiling.as_nanos().min(u64::MAX as u128) as u64;
+        Duration::from_nanos(rand::rng().random_range(0..=nanos))
+    }
+}
+
+fn backoff_from_args(max_rounds: Option<u32>) -> PyResult<Backoff> {
+    let mut b = Backoff::default();
+    if let Some(n) = max_rounds {
+        if n > 50 {
+            return Err(PyValueError::new_err(format!(
+                "max_retries must be from 0 to 50, got {n}"
+            )));
+        }
+        b.max_rounds = n;
+    }
+    Ok(b)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// BatchWriteItem
+
+enum Write {
+    Put(Item),
+    Delete(Item),
+}
+
+impl Write {
+    fn request(&self) -> Result<WriteRequest, OpError> {
+        let built = match self {
+            Write::Put(item) => PutRequest::builder()
+                .set_item(Some(item.clone()))
+                .build()
+                .map(|put| WriteRequest::builder().put_request(put).build()),
+            Write::Delete(key) => DeleteRequest::builder()
+                .set_key(Some(key.clone()))
+                .build()
+                .map(|del| WriteRequest::builder().delete_request(del).build()),
+        };
+        built.map_err(|e| OpError::new("ValidationException", "ValidationException", e.to_string()))
+    }
+
+    fn from_request(req: WriteRequest) -> Option<Write> {
+        if let Some(put) = req.put_request {
+            return Some(Write::Put(put.item));
+        }
+        req.delete_request.map(|d| Write::Delete(d.key))
+    }
+}
+
+struct ChunkFailure {
+    unwritten: Vec<Write>,
+    cause: Option<OpError>,
+}
+
+async fn write_chunk(
+    shared: &Shared,
+    table: &str,
+    chunk: Vec<Write>,
+    backoff: Backoff,
+    stats: &mut OpStats,
+) -> Result<(), ChunkFailure> {
+    let mut pending: Vec<WriteRequest> = match chunk.iter().map(Write::request).collect() {
+        Ok(reqs) => reqs,
+        Err(e) => {
+            return Err(ChunkFailure {
+                unwritten: chunk,
+                cause: Some(e),
+            })
+        }
+    };
+    let mut round = 0u32;
+    loop {
+        let client = match shared.sdk().await {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(ChunkFailure {
+                    unwritten: to_writes(pending),
+                    cause: Some(e),
+                })
+            }
+        };
+        let sent = {
+            let _permit = shared.permit().await;
+            client
+                .batch_write_item()
+                .request_items(table, pending.clone())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+        };
+        match sent {
+            Ok(out) => {
+                stats.request_id = request_id_of(&out);
+                stats.add_capacities(out.consumed_capacity(), true);
+                let left = out
+                    .unprocessed_items
+                    .and_then(|mut m| m.remove(table))
+                    .unwrap_or_default();
+                if left.is_empty() {
+                    return Ok(());
+                }
+                pending = left;
+            }
+            Err(err) => {
+                let err = about_table(from_sdk(err, no_extra), table);
+                if !err.is_retryable() || round >= backoff.max_rounds {
+                    return Err(ChunkFailure {
+                        unwritten: to_writes(pending),
+                        cause: Some(err),
+                    });
+                }
+            }
+        }
+        if round >= backoff.max_rounds {
+            return Err(ChunkFailure {
+                unwritten: to_writes(pending),
+                cause: None,
+            });
+        }
+        stats.unprocessed_retries += 1;
+        tokio::time::sleep(backoff.delay(round)).await;
+        round += 1;
+    }
+}
+
+fn to_writes(reqs: Vec<WriteRequest>) -> Vec<Write> {
+    reqs.into_iter().filter_map(Write::from_request).collect()
+}
+
+async fn batch_write_all(
+    shared: Arc<Shared>,
+    table: String,
+    writes: Vec<Write>,
+    backoff: Backoff,
+) -> (Result<(), OpError>, OpStats) {
+    let total = writes.len();
+    let mut chunks: Vec<Vec<Write>> = Vec::new();
+    let mut iter = writes.into_iter().peekable();
+    while iter.peek().is_some() {
+        chunks.push(iter.by_ref().take(WRITE_CHUNK).collect());
+    }
+    let gate = Arc::new(Semaphore::new(CONCURRENT_CHUNKS));
+    let runs = chunks.into_iter().map(|chunk| {
+        let shared = shared.clone();
+        let gate = gate.clone();
+        let table = table.clone();
+        async move {
+            let _slot = gate.acquire_owned().await.ok();
+            let mut stats = OpStats::default();
+            let out = write_chunk(&shared, &table, chunk, backoff, &mut stats).await;
+            (out, stats)
+        }
+    });
+    let mut stats = OpStats::default();
+    let mut puts = Vec::new();
+    let mut deletes = Vec::new();
+    let mut cause: Option<OpError> = None;
+    for (out, chunk_stats) in join_all(runs).await {
+        merge_stats(&mut stats, chunk_stats);
+        if let Err(failure) = out {
+            for w in failure.unwritten {
+                match w {
+                    Write::Put(item) => puts.push(item),
+                    Write::Delete(key) => deletes.push(key),
+                }
+            }
+            if cause.is_none() {
+                cause = failure.cause;
+            }
+        }
+    }
+    if puts.is_empty() && deletes.is_empty() {
+        return (Ok(()), stats);
+    }
+    let unwritten = puts.len() + deletes.len();
+    let reason = match &cause {
+        Some(c) => format!("last error: {}: {}", c.code, c.message),
+        None => format!(
+            "DynamoDB kept returning them as UnprocessedItems after {} retries",
+            backoff.max_rounds
+        ),
+    };
+    let mut err = OpError::new(
+        "UnprocessedItemsException",
+        "UnprocessedItems",
+        format!(
+            "{unwritten} of {total} write requests to table {table:?} were not written ({reason})"
+        ),
+    );
+    err.table = Some(table);
+    err.extra = Extra::Unwritten {
+        puts,
+        deletes,
+        cause: cause.map(Box::new),
+    };
+    (Err(err), stats)
+}
+
+fn items_from_list(
+    obj: Option<&Bound<'_, PyAny>>,
+    what: &str,
+    is_key: bool,
+) -> PyResult<Vec<Item>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let list = obj
+        .try_iter()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a list of dicts")))?;
+    let mut out = Vec::new();
+    for (i, entry) in list.enumerate() {
+        let entry = entry?;
+        let label = format!("{what}[{i}]");
+        let item = if is_key {
+            key_from_py(&entry).map_err(|e| rename_err(e, &label))?
+        } else {
+            let item = py_to_item(&entry, &label)?;
+            if item.is_empty() {
+                return Err(PyValueError::new_err(format!("{label} is empty")));
+            }
+            item
+        };
+        out.push(item);
+    }
+    Ok(out)
+}
+
+fn rename_err(err: PyErr, label: &str) -> PyErr {
+    Python::attach(|py| {
+        let msg = err.value(py).to_string().replacen("key", label, 1);
+        if err.is_instance_of::<PyTypeError>(py) {
+            PyTypeError::new_err(msg)
+        } else {
+            PyValueError::new_err(msg)
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------
+// BatchGetItem
+
+/// A hashable identity for a key (AttributeValue is not Hash).
+fn key_identity(key: &Item) -> String {
+    let mut parts: Vec<(&String, &AttributeValue)> = key.iter().collect();
+    parts.sort_by(|a, b| a.0.cmp(b.0));
+    format!("{parts:?}")
+}
+
+struct GetPlan {
+    table: String,
+    key_names: Vec<String>,
+    consistent_read: bool,
+    projection: Option<String>,
+    names: Option<Names>,
+    /// Key attributes added to the projection only to match items to keys; removed afterwards.
+    strip: Vec<String>,
+}
+
+async fn get_chunk(
+    shared: &Shared,
+    plan: &GetPlan,
+    keys: Vec<Item>,
+    backoff: Backoff,
+    stats: &mut OpStats,
+) -> (Vec<Item>, Vec<Item>, Option<OpError>) {
+    let mut pending = keys;
+    let mut found = Vec::new();
+    let mut round = 0u32;
+    loop {
+        let client = match shared.sdk().await {
+            Ok(c) => c,
+            Err(e) => return (found, pending, Some(e)),
+        };
+        let request = match KeysAndAttributes::builder()
+            .set_keys(Some(pending.clone()))
+            .consistent_read(plan.consistent_read)
+            .set_projection_expression(plan.projection.clone())
+            .set_expression_attribute_names(plan.names.clone())
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let err = OpError::new("ValidationException", "ValidationException", e.to_string());
+                return (found, pending, Some(err));
+            }
+        };
+        let sent = {
+            let _permit = shared.permit().await;
+            client
+                .batch_get_item()
+                .request_items(&plan.table, request)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+        };
+        match sent {
+            Ok(out) => {
+                stats.request_id = request_id_of(&out);
+                stats.add_capacities(out.consumed_capacity(), false);
+                let items = out
+                    .responses
+                    .and_then(|mut r| r.remove(&plan.table))
+                    .unwrap_or_default();
+                stats.add_counts(items.len() as i32, items.len() as i32);
+                found.extend(items);
+                let left = out
+                    .unprocessed_keys
+                    .and_then(|mut m| m.remove(&plan.table))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+                if left.is_empty() {
+                    return (found, Vec::new(), None);
+                }
+                pending = left;
+            }
+            Err(err) => {
+                let err = about_table(from_sdk(err, no_extra), &plan.table);
+                if !err.is_retryable() || round >= backoff.max_rounds {
+                    return (found, pending, Some(err));
+                }
+            }
+        }
+        if round >= backoff.max_rounds {
+            return (found, pending, None);
+        }
+        stats.unprocessed_retries += 1;
+        tokio::time::sleep(backoff.delay(round)).await;
+        round += 1;
+    }
+}
+
+async fn batch_get_all(
+    shared: Arc<Shared>,
+    plan: GetPlan,
+    keys: Vec<Item>,
+    backoff: Backoff,
+) -> (Result<Vec<Item>, OpError>, OpStats) {
+    let plan = Arc::new(plan);
+    let gate = Arc::new(Semaphore::new(CONCURRENT_CHUNKS));
+    let runs = keys.chunks(GET_CHUNK).map(|chunk| {
+        let shared = shared.clone();
+        let plan = plan.clone();
+        let gate = gate.clone();
+        let chunk = chunk.to_vec();
+        async move {
+            let _slot = gate.acquire_owned().await.ok();
+            let mut stats = OpStats::default();
+            let out = get_chunk(&shared, &plan, chunk, backoff, &mut stats).await;
+            (out, stats)
+        }
+    });
+    let mut stats = OpStats::default();
+    let mut by_key: HashMap<String, Item> = HashMap::with_capacity(keys.len());
+    let mut unread = Vec::new();
+    let mut cause = None;
+    for ((found, left, err), chunk_stats) in join_all(runs).await {
+        merge_stats(&mut stats, chunk_stats);
+        for mut item in found {
+            let key: Item = plan
+                .key_names
+                .iter()
+                .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
+                .collect();
+            for name in &plan.strip {
+                item.remove(name);
+            }
+            by_key.insert(key_identity(&key), item);
+        }
+        unread.extend(left);
+        if cause.is_none() {
+            cause = err;
+        }
+    }
+    // Input order, each key once; keys without an item are simply absent (as in DynamoDB).
+    let ordered: Vec<Item> = keys
+        .iter()
+        .filter_map(|k| by_key.remove(&key_identity(k)))
+        .collect();
+    if unread.is_empty() {
+        return (Ok(ordered), stats);
+    }
+    let reason = match &cause {
+        Some(c) => format!("last error: {}: {}", c.code, c.message),
+        None => format!(
+            "DynamoDB kept returning them as UnprocessedKeys after {} retries",
+            backoff.max_rounds
+        ),
+    };
+    let mut err = OpError::new(
+        "UnprocessedKeysException",
+        "UnprocessedKeys",
+        format!(
+            "{} of {} keys of table {:?} were not read ({reason})",
+            unread.len(),
+            keys.len(),
+            plan.table
+        ),
+    );
+    err.table = Some(plan.table.clone());
+    err.extra = Extra::Unread {
+        items: ordered,
+        keys: unread,
+        cause: cause.map(Box::new),
+    };
+    (Err(err), stats)
+}
+
+#[pymethods]
+impl CoreClient {
+    #[pyo3(signature = (is_async, table, put_items=None, delete_keys=None, max_retries=None))]
+    fn batch_write<'py>(
+        &self,
+        py: Python<'py>,
+        is_async: bool,
+        table: String,
+        put_items: Option<&Bound<'py, PyAny>>,
+        delete_keys: Option<&Bound<'py, PyAny>>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        require_table(&table)?;
+        let backoff = backoff_from_args(max_retries)?;
+        let mut writes: Vec<Write> = items_from_list(put_items, "put_items", false)?
+            .into_iter()
+            .map(Write::Put)
+            .collect();
+        writes.extend(
+            items_from_list(delete_keys, "delete_keys", true)?
+                .into_iter()
+                .map(Write::Delete),
+        );
+        let mut spec = OpSpec::new("BatchWriteItem", Some(&table));
+        spec.batch_size = Some(writes.len());
+        self.run(
+            py,
+            is_async,
+            spec,
+            move |shared| async move {
+                if writes.is_empty() {
+                    return (Ok(()), OpStats::default());
+                }
+                batch_write_all(shared, table, writes, backoff).await
+            },
+            |py, (), _metrics| Ok(py.None()),
+        )
+    }
+
+    #[pyo3(signature = (is_async, table, keys, consistent_read=false, projection=None, max_retries=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn batch_get<'py>(
+        &self,
+        py: Python<'py>,
+        is_async: bool,
+        table: String,
+        keys: &Bound<'py, PyAny>,
+        consistent_read: bool,
+        projection: Option<&Bound<'py, PyAny>>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        require_table(&table)?;
+        let backoff = backoff_from_args(max_retries)?;
+        let all_keys = items_from_list(Some(keys), "keys", true)?;
+        // DynamoDB rejects duplicate keys in one request; asking twice for one item is not an error.
+        let mut seen = std::collections::HashSet::new();
+        let keys: Vec<Item> = all_keys
+            .into_iter()
+            .filter(|k| seen.insert(key_identity(k)))
+            .collect();
+        let key_names: Vec<String> = keys
+            .first()
+            .map(|k| k.keys().cloned().collect())
+            .unwrap_or_default();
+        if let Some(bad) = keys
+            .iter()
+            .find(|k| k.len() != key_names.len() || !key_names.iter().all(|n| k.contains_key(n)))
+        {
+            return Err(PyValueError::new_err(format!(
+                "every key must name the same key attributes; expected {key_names:?}, got {:?}",
+                bad.keys().collect::<Vec<_>>()
+            )));
+        }
+        let mut names = Names::new();
+        let (projection, strip) = match paths_from_py(projection)? {
+            Some(mut paths) => {
+                let strip: Vec<String> = key_names
+                    .iter()
+                    .filter(|k| !paths.contains(k))
+                    .cloned()
+                    .collect();
+                paths.extend(strip.iter().cloned());
+                (Some(projection_from_paths(&paths, &mut names)?), strip)
+            }
+            None => (None, Vec::new()),
+        };
+        let mut spec = OpSpec::new("BatchGetItem", Some(&table));
+        spec.batch_size = Some(keys.len());
+        spec.param("consistent_read", || {
+            Some(ParamValue::Bool(consistent_read))
+        });
+        spec.param("projection", || projection.clone().map(ParamValue::Str));
+        let plan = GetPlan {
+            table,
+            key_names,
+            consistent_read,
+            projection,
+            names: (!names.is_empty()).then_some(names),
+            strip,
+        };
+        self.run(
+            py,
+            is_async,
+            spec,
+            move |shared| async move {
+                if keys.is_empty() {
+                    return (Ok(Vec::new()), OpStats::default());
+                }
+                batch_get_all(shared, plan, keys, backoff).await
+            },
+            |py, items, _metrics| Ok(items_to_py(py, &items)?.into_any().unbind()),
+        )
+    }
+}

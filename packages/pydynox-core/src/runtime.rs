@@ -1,0 +1,339 @@
+//! The one tokio runtime of the process, and the two ways Python waits on it.
+//!
+//! * Async: a Rust future is spawned on the runtime and resolves an `asyncio.Future` created on the
+//!   caller's running loop (`call_soon_threadsafe`). Cancelling that future aborts the tokio task; a
+//!   loop that closed meanwhile is ignored rather than called into.
+//! * Sync: the caller's thread blocks on the future with the GIL released, waking every 100 ms to let
+//!   Python deliver signals (Ctrl-C interrupts a long `sync_` call).
+//!
+//! The runtime is created lazily with a configurable worker count. After `fork()` its threads do not
+//! exist in the child, so the child abandons it (dropping it would wait on threads that are gone) and
+//! builds a new one; `generation()` lets clients notice and rebuild their connection pools too.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use parking_lot::Mutex;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
+use tokio::runtime::Runtime;
+
+const WORKERS_ENV: &str = "PYDYNOX_WORKER_THREADS";
+
+static RUNTIME: Mutex<Option<Arc<Runtime>>> = Mutex::new(None);
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+/// 0 = not configured (use the environment variable or the default).
+static CONFIGURED_WORKERS: AtomicUsize = AtomicUsize::new(0);
+static STARTED_WORKERS: AtomicUsize = AtomicUsize::new(0);
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 4)
+}
+
+fn workers_from_env() -> PyResult<Option<usize>> {
+    match std::env::var(WORKERS_ENV) {
+        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<usize>() {
+            Ok(n) if (1..=256).contains(&n) => Ok(Some(n)),
+            _ => Err(PyValueError::new_err(format!(
+                "{WORKERS_ENV} must be a whole number from 1 to 256, got {v:?}"
+            ))),
+        },
+        _ => Ok(None),
+    }
+}
+
+fn wanted_workers() -> PyResult<usize> {
+    match CONFIGURED_WORKERS.load(Ordering::Relaxed) {
+        0 => Ok(workers_from_env()?.unwrap_or_else(default_workers)),
+        n => Ok(n),
+    }
+}
+
+/// The shared runtime, created on first use.
+pub fn runtime() -> PyResult<Arc<Runtime>> {
+    let mut guard = RUNTIME.lock();
+    if let Some(rt) = guard.as_ref() {
+        return Ok(rt.clone());
+    }
+    let workers = wanted_workers()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("pydynox-worker")
+        // The SDK's resolver may need a blocking thread; keep them few and short-lived.
+        .max_blocking_threads(8)
+        .thread_keep_alive(Duration::from_secs(5))
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            PyRuntimeError::new_err(format!("could not start the pydynox runtime: {e}"))
+        })?;
+    let rt = Arc::new(rt);
+    STARTED_WORKERS.store(workers, Ordering::Relaxed);
+    *guard = Some(rt.clone());
+    Ok(rt)
+}
+
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// Sets the worker count before the runtime starts (`pydynox.configure_runtime`).
+#[pyfunction]
+#[pyo3(signature = (worker_threads))]
+pub fn configure_runtime(worker_threads: usize) -> PyResult<()> {
+    if !(1..=256).contains(&worker_threads) {
+        return Err(PyValueError::new_err(format!(
+            "worker_threads must be from 1 to 256, got {worker_threads}"
+        )));
+    }
+    let guard = RUNTIME.lock();
+    if guard.is_some() {
+        let started = STARTED_WORKERS.load(Ordering::Relaxed);
+        if started != worker_threads {
+            return Err(PyRuntimeError::new_err(format!(
+                "the pydynox runtime is already running with {started} worker threads; \
+                 call configure_runtime() before the first DynamoDB call"
+            )));
+        }
+        return Ok(());
+    }
+    CONFIGURED_WORKERS.store(worker_threads, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Facts about the runtime, for tests and diagnostics: `{"started", "worker_threads", "generation"}`.
+#[pyfunction]
+pub fn runtime_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let info = PyDict::new(py);
+    let started = RUNTIME.lock().is_some();
+    info.set_item("started", started)?;
+    let workers = if started {
+        STARTED_WORKERS.load(Ordering::Relaxed)
+    } else {
+        wanted_workers()?
+    };
+    info.set_item("worker_threads", workers)?;
+    info.set_item("generation", generation())?;
+    if let Some(rt) = RUNTIME.lock().as_ref() {
+        info.set_item("alive_tasks", rt.metrics().num_alive_tasks())?;
+    }
+    Ok(info)
+}
+
+/// Registered with `os.register_at_fork(after_in_child=...)`.
+#[pyfunction]
+pub fn _after_fork_in_child() {
+    // The parent's worker threads do not exist here: leak the runtime instead of dropping it.
+    if let Some(rt) = RUNTIME.lock().take() {
+        std::mem::forget(rt);
+    }
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sync waits
+
+pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = T> + Send,
+    T: Send,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(PyRuntimeError::new_err(
+            "a pydynox sync_ method was called from inside the pydynox runtime; use the async method",
+        ));
+    }
+    let rt = runtime()?;
+    py.detach(|| {
+        rt.block_on(async move {
+            // Off the main thread check_signals() is a no-op, so one loop serves every thread.
+            tokio::pin!(fut);
+            loop {
+                tokio::select! {
+                    out = &mut fut => return Ok(out),
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Async bridge
+
+static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// What a finished operation hands back to the loop thread: the value or the exception, and the
+/// callbacks to run there first (operation events, dispatched in the caller's context).
+pub struct Completion {
+    pub result: PyResult<Py<PyAny>>,
+    pub after: Option<Py<PyAny>>,
+}
+
+/// Spawns `fut` on the runtime and returns an `asyncio.Future` of the caller's running loop.
+/// `finish` runs with the GIL on a runtime thread to turn the output into Python objects; `context`
+/// (a `contextvars.Context`) is where `Completion::after` runs on the loop thread.
+pub fn spawn_for_asyncio<'py, F, T, C>(
+    py: Python<'py>,
+    fut: F,
+    context: Option<Py<PyAny>>,
+    finish: C,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    C: FnOnce(Python<'_>, T) -> Completion + Send + 'static,
+{
+    let event_loop = GET_RUNNING_LOOP
+        .import(py, "asyncio", "get_running_loop")?
+        .call0()
+        .map_err(|_| {
+            PyRuntimeError::new_err(
+                "pydynox async methods must be awaited inside a running event loop; \
+                 outside one, use the sync_ twin",
+            )
+        })?;
+    let py_future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
+    let rt = runtime()?;
+    let loop_ref = event_loop.clone().unbind();
+    let future_ref = py_future.clone().unbind();
+    let handle = rt.spawn(async move {
+        // A panic must not leave the awaiting task hanging forever: it becomes an exception.
+        let out = std::panic::AssertUnwindSafe(fut).catch_unwind().await;
+        Python::attach(|py| {
+            let completion = match out {
+                Ok(out) => finish(py, out),
+                Err(panic) => Completion {
+                    result: Err(panic_to_pyerr(panic)),
+                    after: None,
+                },
+            };
+            deliver(py, loop_ref, future_ref, completion, context);
+        });
+    });
+    let canceller = Bound::new(
+        py,
+        CancelOnDone {
+            abort: Some(handle.abort_handle()),
+        },
+    )?;
+    py_future.call_method1(pyo3::intern!(py, "add_done_callback"), (canceller,))?;
+    Ok(py_future)
+}
+
+fn panic_to_pyerr(panic: Box<dyn std::any::Any + Send>) -> PyErr {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    PyRuntimeError::new_err(format!(
+        "internal error in pydynox (please report it): {text}"
+    ))
+}
+
+fn deliver(
+    py: Python<'_>,
+    event_loop: Py<PyAny>,
+    future: Py<PyAny>,
+    completion: Completion,
+    context: Option<Py<PyAny>>,
+) {
+    let (ok, value) = match completion.result {
+        Ok(v) => (true, v),
+        Err(e) => (false, e.into_value(py).into_any()),
+    };
+    let resolver = match wrap_pyfunction!(resolve_future, py) {
+        Ok(f) => f,
+        Err(e) => {
+            e.write_unraisable(py, None);
+            return;
+        }
+    };
+    let args = (resolver, future, ok, value, completion.after);
+    let bound_loop = event_loop.bind(py);
+    let scheduled = match context {
+        Some(ctx) => {
+            let kwargs = PyDict::new(py);
+            let scheduled = kwargs
+                .set_item(pyo3::intern!(py, "context"), ctx)
+                .and_then(|_| {
+                    bound_loop.call_method(
+                        pyo3::intern!(py, "call_soon_threadsafe"),
+                        args,
+                        Some(&kwargs),
+                    )
+                });
+            scheduled.map(|_| ())
+        }
+        None => bound_loop
+            .call_method1(pyo3::intern!(py, "call_soon_threadsafe"), args)
+            .map(|_| ()),
+    };
+    // A closed loop raises RuntimeError: nobody is waiting any more, so there is nothing to deliver.
+    drop(scheduled);
+}
+
+/// Runs on the loop thread: the `after` callbacks first (so listeners see the operation end before
+/// the awaiting code resumes), then the future's result unless it was cancelled meanwhile.
+#[pyfunction]
+fn resolve_future(
+    py: Python<'_>,
+    future: Bound<'_, PyAny>,
+    ok: bool,
+    value: Bound<'_, PyAny>,
+    after: Option<Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    if let Some(after) = after {
+        if let Err(e) = after.call0() {
+            e.write_unraisable(py, Some(&after));
+        }
+    }
+    if future
+        .call_method0(pyo3::intern!(py, "done"))?
+        .is_truthy()?
+    {
+        return Ok(());
+    }
+    if ok {
+        future.call_method1(pyo3::intern!(py, "set_result"), (value,))?;
+    } else {
+        future.call_method1(pyo3::intern!(py, "set_exception"), (value,))?;
+    }
+    Ok(())
+}
+
+/// Done-callback on the asyncio future: when the awaiting task was cancelled, abort the tokio task so
+/// the request stops and nothing is delivered later.
+#[pyclass(module = "pydynox._core")]
+struct CancelOnDone {
+    abort: Option<tokio::task::AbortHandle>,
+}
+
+#[pymethods]
+impl CancelOnDone {
+    #[pyo3(signature = (*args))]
+    fn __call__(&mut self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+        let future = args.get_item(0)?;
+        if future
+            .call_method0(pyo3::intern!(py, "cancelled"))?
+            .is_truthy()?
+        {
+            if let Some(abort) = self.abort.take() {
+                abort.abort();
+            }
+        }
+        self.abort = None;
+        Ok(())
+    }
+}

@@ -1,0 +1,73 @@
+"""Shared fixtures: a real DynamoDB API server (moto, in its own process on a loopback port), clients
+of ours pointed at it, a fresh table per test, and boto3 as the independent oracle for read-backs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from support.fault_proxy import FaultProxy
+from support.moto_server import MotoServer
+
+from pydynox import DynamoDBClient
+
+REGION = "us-east-1"
+CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    server = MotoServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoint(moto_server: MotoServer) -> str:
+    return moto_server.endpoint_url
+
+
+def make_client(endpoint_url: str, **kwargs: Any) -> DynamoDBClient:
+    return DynamoDBClient(region=REGION, endpoint_url=endpoint_url, **CREDENTIALS, **kwargs)
+
+
+@pytest.fixture
+def client(endpoint: str) -> DynamoDBClient:
+    return make_client(endpoint)
+
+
+@pytest.fixture(scope="session")
+def boto(endpoint: str) -> Any:
+    """boto3, used only to check what is really stored (the test oracle)."""
+    return boto3.client(
+        "dynamodb",
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def unique_name(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def table(client: DynamoDBClient, boto: Any) -> Iterator[str]:
+    """A fresh table with a string partition key ``pk`` and string sort key ``sk``."""
+    name = unique_name()
+    client.sync_create_table(name, partition_key=("pk", "S"), sort_key=("sk", "S"), wait=True)
+    yield name
+    boto.delete_table(TableName=name)
+
+
+@pytest.fixture
+def proxy(endpoint: str) -> Iterator[FaultProxy]:
+    """A fault-injecting HTTP proxy in front of the moto server."""
+    with FaultProxy(endpoint) as p:
+        yield p
