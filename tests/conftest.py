@@ -9,10 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
+from pydynox import DynamoDBClient
 from support.fault_proxy import FaultProxy
 from support.moto_server import MotoServer
-
-from pydynox import DynamoDBClient
 
 REGION = "us-east-1"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}

@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 from conftest import make_client
-from support.fault_proxy import FaultProxy
-
 from pydynox import DynamoDBClient, OperationMetrics
 from pydynox.exceptions import ConditionalCheckFailedException
+from support.fault_proxy import FaultProxy
 
 
 class Twin:
@@ -187,7 +186,9 @@ async def test_delete_all_old_returns_the_deleted_item(api: Twin, table: str, bo
         ("UPDATED_OLD", {"a": 1}),
     ],
 )
-async def test_update_return_values(api: Twin, table: str, return_values: str, expected: dict[str, Any]) -> None:
+async def test_update_return_values(
+    api: Twin, table: str, return_values: str, expected: dict[str, Any]
+) -> None:
     await api.put_item(table, {**KEY, "a": 1, "b": "keep"})
     got = await api.update_item(table, KEY, updates={"a": 2, "c": 1}, return_values=return_values)
     assert got == expected
@@ -225,7 +226,9 @@ async def test_updates_dict_sets_and_removes(api: Twin, table: str, boto: Any) -
     assert raw["c"] == {"S": "untouched"}
 
 
-async def test_updates_dict_creates_the_item_and_handles_reserved_words(api: Twin, table: str, boto: Any) -> None:
+async def test_updates_dict_creates_the_item_and_handles_reserved_words(
+    api: Twin, table: str, boto: Any
+) -> None:
     await api.update_item(table, KEY, updates={"name": "x", "status": "on", "size": 3})
     raw = raw_item(boto, table, "u", "1")
     assert raw == {
@@ -266,9 +269,15 @@ BAD_INPUTS = [
     pytest.param("get_item", ("tbl-ok", {}), {}, "key must name the partition key", id="get-empty-key"),
     pytest.param("delete_item", ("tbl-ok", {}), {}, "key must name the partition key", id="delete-empty-key"),
     pytest.param(
-        "update_item", ("tbl-ok", {}), {"updates": {"a": 1}}, "key must name the partition key", id="update-empty-key"
+        "update_item",
+        ("tbl-ok", {}),
+        {"updates": {"a": 1}},
+        "key must name the partition key",
+        id="update-empty-key",
     ),
-    pytest.param("put_item", ("tbl-ok", {}), {}, "item must hold at least the key attributes", id="put-empty-item"),
+    pytest.param(
+        "put_item", ("tbl-ok", {}), {}, "item must hold at least the key attributes", id="put-empty-item"
+    ),
     pytest.param(
         "put_item",
         ("tbl-ok", KEY),
@@ -279,8 +288,11 @@ BAD_INPUTS = [
     pytest.param(
         "update_item",
         ("tbl-ok", KEY),
-        {"update_expression": "SET #n = :v", "expression_attribute_names": {"n": "name"},
-         "expression_attribute_values": {":v": 1}},
+        {
+            "update_expression": "SET #n = :v",
+            "expression_attribute_names": {"n": "name"},
+            "expression_attribute_values": {":v": 1},
+        },
         "expression_attribute_names key \"n\" must start with '#'",
         id="names-key-without-hash",
     ),
@@ -292,13 +304,32 @@ BAD_INPUTS = [
         id="updates-and-update-expression",
     ),
     pytest.param(
-        "put_item", ("tbl-ok", KEY), {"return_values": "BOGUS"}, "return_values must be one of", id="put-bogus-rv"
+        "update_item",
+        ("tbl-ok", KEY),
+        {"updates": {}},
+        "updates must set or remove at least one attribute",
+        id="empty-updates",
     ),
     pytest.param(
-        "put_item", ("tbl-ok", KEY), {"return_values": "ALL_NEW"}, "return_values must be one of", id="put-all-new"
+        "put_item",
+        ("tbl-ok", KEY),
+        {"return_values": "BOGUS"},
+        "return_values must be one of",
+        id="put-bogus-rv",
     ),
     pytest.param(
-        "delete_item", ("tbl-ok", KEY), {"return_values": "BOGUS"}, "return_values must be one of", id="del-bogus-rv"
+        "put_item",
+        ("tbl-ok", KEY),
+        {"return_values": "ALL_NEW"},
+        "return_values must be one of",
+        id="put-all-new",
+    ),
+    pytest.param(
+        "delete_item",
+        ("tbl-ok", KEY),
+        {"return_values": "BOGUS"},
+        "return_values must be one of",
+        id="del-bogus-rv",
     ),
     pytest.param(
         "update_item",
@@ -307,8 +338,12 @@ BAD_INPUTS = [
         "return_values must be one of",
         id="update-bogus-rv",
     ),
-    pytest.param("get_item", ("ab", KEY), {}, 'table name "ab" must be 3 to 255 characters', id="get-short-table"),
-    pytest.param("put_item", ("ab", KEY), {}, 'table name "ab" must be 3 to 255 characters', id="put-short-table"),
+    pytest.param(
+        "get_item", ("ab", KEY), {}, 'table name "ab" must be 3 to 255 characters', id="get-short-table"
+    ),
+    pytest.param(
+        "put_item", ("ab", KEY), {}, 'table name "ab" must be 3 to 255 characters', id="put-short-table"
+    ),
 ]
 
 
@@ -323,3 +358,23 @@ async def test_bad_inputs_raise_before_sending(
     assert message in str(info.value)
     assert proxy.requests == []  # nothing was sent
 
+
+# -- concurrency ------------------------------------------------------------------------------------------
+
+
+async def test_many_concurrent_calls(client: DynamoDBClient, table: str, boto: Any) -> None:
+    """Async calls overlap on one event loop; sync calls from several threads share the client."""
+    await asyncio.gather(*(client.put_item(table, {"pk": "c", "sk": f"{i:03d}", "n": i}) for i in range(40)))
+    got = await asyncio.gather(*(client.get_item(table, {"pk": "c", "sk": f"{i:03d}"}) for i in range(40)))
+    assert [g["n"] for g in got] == list(range(40))  # type: ignore[index]
+
+    def sync_worker(start: int) -> list[int]:
+        for i in range(start, start + 10):
+            client.sync_put_item(table, {"pk": "c", "sk": f"{i:03d}", "n": i})
+        return [
+            client.sync_get_item(table, {"pk": "c", "sk": f"{i:03d}"})["n"] for i in range(start, start + 10)
+        ]  # type: ignore[index]
+
+    results = await asyncio.gather(*(asyncio.to_thread(sync_worker, s) for s in range(40, 80, 10)))
+    assert [n for r in results for n in r] == list(range(40, 80))
+    assert boto.scan(TableName=table, Select="COUNT")["Count"] == 80

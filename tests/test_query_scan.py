@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 from conftest import make_client
-from support.fault_proxy import FaultProxy
-
 from pydynox import DynamoDBClient, OperationMetrics, Page
+from support.fault_proxy import FaultProxy
 
 N = 60
 SKS = [f"{i:04d}" for i in range(N)]
@@ -35,34 +34,30 @@ class Reader:
     def open(self, op: str, *args: Any, **kwargs: Any) -> Any:
         return getattr(self.client, op if self.mode == "async" else f"sync_{op}")(*args, **kwargs)
 
-    async def _run(self, result: Any, async_fn: Callable[[], Coroutine[Any, Any, Any]], sync_fn: Callable[[], Any]) -> Any:
+    async def _run(self, async_fn: Callable[[], Coroutine[Any, Any, Any]], sync_fn: Callable[[], Any]) -> Any:
         if self.mode == "async":
             return await async_fn()
         return await asyncio.to_thread(sync_fn)
 
-    async def iterate(self, result: Any) -> list[dict[str, Any]]:
+    async def iterate(self, result: Any) -> Any:
+        """``async for`` / ``for`` over the result."""
+
         async def a() -> list[dict[str, Any]]:
             return [item async for item in result]
 
-        def s() -> list[dict[str, Any]]:
-            return [item for item in result]
+        return await self._run(a, lambda: [item for item in result])
 
-        return await self._run(result, a, s)  # type: ignore[no-any-return]
+    async def all(self, result: Any) -> Any:
+        return await self._run(result.all, result.all)
 
-    async def all(self, result: Any) -> list[dict[str, Any]]:
-        return await self._run(result, result.all, result.all)  # type: ignore[no-any-return]
+    async def first(self, result: Any) -> Any:
+        return await self._run(result.first, result.first)
 
-    async def first(self, result: Any) -> dict[str, Any] | None:
-        return await self._run(result, result.first, result.first)  # type: ignore[no-any-return]
-
-    async def pages(self, result: Any) -> list[list[dict[str, Any]]]:
+    async def pages(self, result: Any) -> Any:
         async def a() -> list[list[dict[str, Any]]]:
             return [page async for page in result.pages()]
 
-        def s() -> list[list[dict[str, Any]]]:
-            return list(result.pages())
-
-        return await self._run(result, a, s)  # type: ignore[no-any-return]
+        return await self._run(a, lambda: list(result.pages()))
 
     async def call(self, op: str, *args: Any, **kwargs: Any) -> Any:
         """A plain operation (query_page, scan_page, count, parallel_scan) through either face."""
@@ -122,7 +117,18 @@ async def test_all_and_first(reader: Reader, loaded: str) -> None:
     assert first is not None and first["sk"] == "0000"
     none = await reader.first(reader.open("query", loaded, KC, expression_attribute_values={":p": "nobody"}))
     assert none is None
-    assert await reader.all(reader.open("query", loaded, KC, expression_attribute_values={":p": "nobody"})) == []
+    assert (
+        await reader.all(reader.open("query", loaded, KC, expression_attribute_values={":p": "nobody"})) == []
+    )
+
+
+async def test_first_then_all_continues_without_skipping_or_repeating(reader: Reader, loaded: str) -> None:
+    result = reader.open("query", loaded, KC, expression_attribute_values=P, page_size=10)
+    first = await reader.first(result)
+    assert first is not None and first["sk"] == "0000"
+    assert sks(await reader.all(result)) == SKS[1:]
+    assert result.last_evaluated_key is None
+    assert await reader.first(result) is None  # exhausted
 
 
 async def test_first_fetches_a_single_page(mode: str, loaded: str, proxy: FaultProxy) -> None:
@@ -151,7 +157,9 @@ async def test_iterating_a_scan_yields_every_item_once(reader: Reader, loaded: s
 # -- limit and resuming ------------------------------------------------------------------------------
 
 
-async def test_limit_returns_exactly_that_many_and_the_key_resumes_after_them(reader: Reader, loaded: str) -> None:
+async def test_limit_returns_exactly_that_many_and_the_key_resumes_after_them(
+    reader: Reader, loaded: str
+) -> None:
     result = reader.open("query", loaded, KC, expression_attribute_values=P, limit=25)
     items = await reader.iterate(result)
     assert sks(items) == SKS[:25]
@@ -205,7 +213,9 @@ async def test_page_size_only_changes_the_number_of_requests(
     mode: str, loaded: str, proxy: FaultProxy, page_size: int | None
 ) -> None:
     reader = Reader(make_client(proxy.endpoint_url), mode)
-    items = await reader.all(reader.open("query", loaded, KC, expression_attribute_values=P, page_size=page_size))
+    items = await reader.all(
+        reader.open("query", loaded, KC, expression_attribute_values=P, page_size=page_size)
+    )
     assert sks(items) == SKS
     queries = [r for r in proxy.requests if r.operation == "Query"]
     expected = {None: 1, 7: 9, 25: 3, 60: 1}[page_size]
@@ -214,9 +224,13 @@ async def test_page_size_only_changes_the_number_of_requests(
 
 
 async def test_scan_index_forward_false_reverses(reader: Reader, loaded: str) -> None:
-    items = await reader.all(reader.open("query", loaded, KC, expression_attribute_values=P, scan_index_forward=False))
+    items = await reader.all(
+        reader.open("query", loaded, KC, expression_attribute_values=P, scan_index_forward=False)
+    )
     assert sks(items) == SKS[::-1]
-    result = reader.open("query", loaded, KC, expression_attribute_values=P, scan_index_forward=False, limit=3)
+    result = reader.open(
+        "query", loaded, KC, expression_attribute_values=P, scan_index_forward=False, limit=3
+    )
     assert sks(await reader.all(result)) == ["0059", "0058", "0057"]
     rest = reader.open(
         "query",
@@ -288,7 +302,12 @@ async def test_query_page_is_one_request(reader: Reader, loaded: str) -> None:
     assert page.last_evaluated_key == {"pk": "p", "sk": "0009"}
     assert isinstance(page.metrics, OperationMetrics) and page.metrics.duration_ms > 0
     nxt = await reader.call(
-        "query_page", loaded, KC, expression_attribute_values=P, limit=100, exclusive_start_key=page.last_evaluated_key
+        "query_page",
+        loaded,
+        KC,
+        expression_attribute_values=P,
+        limit=100,
+        exclusive_start_key=page.last_evaluated_key,
     )
     assert sks(nxt.items) == SKS[10:]
     assert nxt.last_evaluated_key is None
@@ -318,7 +337,9 @@ async def test_count(reader: Reader, loaded: str) -> None:
     total, metrics = await reader.call("count", loaded)
     assert (type(total), total) == (int, TOTAL)
     assert isinstance(metrics, OperationMetrics)
-    in_p, metrics = await reader.call("count", loaded, expression_attribute_values=P, key_condition_expression=KC)
+    in_p, metrics = await reader.call(
+        "count", loaded, expression_attribute_values=P, key_condition_expression=KC
+    )
     assert (type(in_p), in_p) == (int, N)
     assert isinstance(metrics, OperationMetrics)
     even_p, _ = await reader.call(
@@ -342,7 +363,11 @@ async def test_parallel_scan_returns_every_item_exactly_once(reader: Reader, loa
     assert set(keys) == boto_keys(boto, loaded)
     assert isinstance(metrics, OperationMetrics)
     filtered, _ = await reader.call(
-        "parallel_scan", loaded, total_segments=3, filter_expression="pk = :r", expression_attribute_values={":r": "r"}
+        "parallel_scan",
+        loaded,
+        total_segments=3,
+        filter_expression="pk = :r",
+        expression_attribute_values={":r": "r"},
     )
     assert sorted(sks(filtered)) == [f"{i:04d}" for i in range(OTHERS["r"])]
 
@@ -356,7 +381,9 @@ BIG = 300
 @pytest.fixture
 def big(client: DynamoDBClient, table: str) -> str:
     """300 items of about 4 KB in partition ``big``: about 1.2 MB, more than one DynamoDB page."""
-    client.sync_batch_write(table, put_items=[{"pk": "big", "sk": f"{i:04d}", "blob": "x" * 4000} for i in range(BIG)])
+    client.sync_batch_write(
+        table, put_items=[{"pk": "big", "sk": f"{i:04d}", "blob": "x" * 4000} for i in range(BIG)]
+    )
     return table
 
 
@@ -371,3 +398,60 @@ async def test_query_crosses_1mb_pages(reader: Reader, big: str) -> None:
     scanned = await reader.pages(reader.open("scan", big))
     assert len(scanned) > 1
     assert sum(len(p) for p in scanned) == BIG
+
+
+# -- bad arguments never reach DynamoDB ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "kwargs", "message"),
+    [
+        pytest.param("query", {"limit": 0}, "limit must be a positive whole number", id="query-limit-0"),
+        pytest.param(
+            "query", {"page_size": -1}, "page_size must be a positive whole number", id="query-page-size"
+        ),
+        pytest.param(
+            "query", {"limit": True}, "limit must be a positive whole number", id="query-limit-bool"
+        ),
+        pytest.param("scan", {"limit": 0}, "limit must be a positive whole number", id="scan-limit-0"),
+    ],
+)
+async def test_bad_iterator_arguments_raise_before_sending(
+    mode: str, proxy: FaultProxy, op: str, kwargs: dict[str, Any], message: str
+) -> None:
+    reader = Reader(make_client(proxy.endpoint_url), mode)
+    args = ("never-created", KC) if op == "query" else ("never-created",)
+    with pytest.raises(ValueError, match=message):
+        reader.open(op, *args, **kwargs)
+    assert proxy.requests == []
+
+
+@pytest.mark.parametrize(
+    ("op", "args", "kwargs", "message"),
+    [
+        pytest.param(
+            "query_page", (KC,), {"limit": 0}, "limit must be a positive whole number", id="query-page"
+        ),
+        pytest.param(
+            "scan_page", (), {"segment": 1}, "segment and total_segments go together", id="segment-alone"
+        ),
+        pytest.param(
+            "scan_page",
+            (),
+            {"segment": 4, "total_segments": 4},
+            "0 <= segment < total_segments",
+            id="segment-high",
+        ),
+        pytest.param("scan_page", (), {"select": "SOME"}, "select must be", id="bad-select"),
+        pytest.param(
+            "parallel_scan", (), {"total_segments": 0}, "total_segments must be from 1", id="segments-0"
+        ),
+    ],
+)
+async def test_bad_page_arguments_raise_before_sending(
+    mode: str, proxy: FaultProxy, op: str, args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
+    reader = Reader(make_client(proxy.endpoint_url), mode)
+    with pytest.raises(ValueError, match=message):
+        await reader.call(op, "never-created", *args, **kwargs)
+    assert proxy.requests == []

@@ -18,12 +18,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import pydynox
 import pytest
 from conftest import REGION, make_client
-from support.fault_proxy import FaultProxy
-
-import pydynox
 from pydynox import DynamoDBClient, configure_runtime, runtime_info
+from support.fault_proxy import FaultProxy
 
 TESTS_DIR = str(Path(__file__).resolve().parent)
 WORKER_NAME = "pydynox-worker"  # 14 characters: fits the 15 of /proc/<pid>/task/<tid>/comm
@@ -66,15 +65,23 @@ def wait_for(predicate: Any, timeout: float, interval: float = 0.05) -> bool:
         time.sleep(interval)
 
 
-def run_python(code: str, env: dict[str, str], timeout: float = 60) -> dict[str, Any]:
-    """Runs ``code`` in a fresh interpreter; its last stdout line is a JSON object."""
-    full_env = {k: v for k, v in os.environ.items() if k != "PYDYNOX_WORKER_THREADS"}
-    full_env.update(env)
-    proc = subprocess.run(
-        [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout
+def python_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYDYNOX_WORKER_THREADS"}
+    env.update(extra)
+    return env
+
+
+def run_python(code: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], env=python_env(**env), capture_output=True, text=True, timeout=timeout
     )
-    assert proc.returncode == 0, f"subprocess failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def last_json_line(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The JSON object a subprocess printed last (it prints it before exiting)."""
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no output (exit status {proc.returncode}):\n{proc.stderr}"
+    return json.loads(lines[-1])
 
 
 KEY = {"pk": "k", "sk": "1"}
@@ -137,8 +144,13 @@ print(json.dumps({
 """
 
 
+# These two check the thread counts the subprocess printed; whether the interpreter then exits cleanly
+# after an async call is checked on its own by test_interpreter_exits_cleanly_after_an_async_call.
+
+
 def test_first_async_call_adds_exactly_the_worker_threads(endpoint: str) -> None:
-    out = run_python(THREAD_COUNT_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "2"})
+    proc = run_python(THREAD_COUNT_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "2"})
+    out = last_json_line(proc)
     assert out["tables_ok"]
     assert out["info_before"]["started"] is False
     assert out["info_before"]["worker_threads"] == 2
@@ -149,7 +161,8 @@ def test_first_async_call_adds_exactly_the_worker_threads(endpoint: str) -> None
 
 
 def test_worker_threads_from_environment(endpoint: str) -> None:
-    out = run_python(THREAD_COUNT_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "3"})
+    proc = run_python(THREAD_COUNT_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "3"})
+    out = last_json_line(proc)
     assert out["info_before"]["worker_threads"] == 3
     assert out["info_after"]["worker_threads"] == 3
     assert out["after"] - out["before"] == 3, out
@@ -181,7 +194,9 @@ print(json.dumps({"errors": errors, "info": info, "after": pydynox.runtime_info(
 
 
 def test_configure_runtime_before_start_in_fresh_process(endpoint: str) -> None:
-    out = run_python(CONFIGURE_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "2"})
+    proc = run_python(CONFIGURE_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "2"})
+    assert proc.returncode == 0, f"exit status {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    out = last_json_line(proc)
     assert out["errors"] == {"zero": "ValueError", "late": "RuntimeError"}
     assert out["info"]["worker_threads"] == 3
     assert out["after"]["worker_threads"] == 3
@@ -198,6 +213,36 @@ def test_configure_runtime_validation_and_after_start(client: DynamoDBClient) ->
     with pytest.raises(RuntimeError, match="already running"):
         configure_runtime(started + 1)
     assert runtime_info()["worker_threads"] == started
+
+
+EXIT_CODE = r"""
+import asyncio, os
+import pydynox
+
+client = pydynox.DynamoDBClient(
+    region="us-east-1", endpoint_url=os.environ["MOTO_ENDPOINT"], access_key="testing", secret_key="testing"
+)
+
+
+async def main():
+    return await asyncio.gather(*(client.list_tables() for _ in range(5)))
+
+
+asyncio.run(main())
+"""
+
+
+def test_interpreter_exits_cleanly_after_an_async_call(endpoint: str) -> None:
+    """A script whose last action is awaiting calls must exit with status 0. Repeated because the
+    interpreter's shutdown races with the runtime threads that delivered the results."""
+    statuses = []
+    first_failure = ""
+    for _ in range(30):
+        proc = run_python(EXIT_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "3"}, timeout=30)
+        statuses.append(proc.returncode)
+        if proc.returncode != 0 and not first_failure:
+            first_failure = f"status {proc.returncode}, stderr: {proc.stderr[-2000:]!r}"
+    assert statuses == [0] * 30, f"exit statuses {statuses}; first failure: {first_failure}"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -312,6 +357,10 @@ def test_cancelled_calls_stop_and_leave_nothing_behind(proxy: FaultProxy, table:
         report["alive_after_cancel"] = runtime_info()["alive_tasks"]
         report["pending"] = asyncio.all_tasks() - {asyncio.current_task()}
         report["workers"] = thread_names().count(WORKER_NAME)
+        # Python threads of the proxy may be starting or ending right now: poll past that moment.
+        deadline = time.monotonic() + 2
+        while native_thread_ids() != native_before and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
         report["native"] = native_thread_ids()
 
     with warnings.catch_warnings(record=True) as caught:
@@ -337,7 +386,7 @@ def test_cancelled_calls_stop_and_leave_nothing_behind(proxy: FaultProxy, table:
     assert unraisable == [], unraisable
     assert thread_errors == [], thread_errors
     assert alive_late <= alive_before
-    assert native_thread_ids() == native_before
+    assert wait_for(lambda: native_thread_ids() == native_before, 3), (native_thread_ids(), native_before)
 
     # The client is still healthy afterwards.
     proxy.clear()
@@ -439,7 +488,8 @@ table = os.environ["TABLE"]
 key = {"pk": "k", "sk": "1"}
 with FaultProxy(os.environ["MOTO_ENDPOINT"]) as proxy:
     client = pydynox.DynamoDBClient(
-        region=os.environ["REGION"], endpoint_url=proxy.endpoint_url, access_key="testing", secret_key="testing"
+        region=os.environ["REGION"], endpoint_url=proxy.endpoint_url,
+        access_key="testing", secret_key="testing",
     )
     client.sync_get_item(table, key)  # warm up
     proxy.delay("GetItem", 5.0)
@@ -463,27 +513,30 @@ def _read_line(proc: subprocess.Popen[str], selector: selectors.BaseSelector, ti
 
 
 def test_ctrl_c_interrupts_a_blocking_call(endpoint: str, table: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYDYNOX_WORKER_THREADS"}
-    env.update(TESTS_DIR=TESTS_DIR, TABLE=table, MOTO_ENDPOINT=endpoint, REGION=REGION)
+    env = python_env(TESTS_DIR=TESTS_DIR, TABLE=table, MOTO_ENDPOINT=endpoint, REGION=REGION)
     proc = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_CODE], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", CTRL_C_CODE],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    try:
-        assert proc.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        assert _read_line(proc, selector, 30).strip() == "CALLING"
-        time.sleep(0.5)
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        line = _read_line(proc, selector, 10)
-        reacted = time.monotonic() - sent
-        proc.wait(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    stderr = proc.stderr.read() if proc.stderr else ""
+    with proc, selectors.DefaultSelector() as selector:
+        try:
+            assert proc.stdout is not None and proc.stderr is not None
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            assert _read_line(proc, selector, 30).strip() == "CALLING"
+            time.sleep(0.5)
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            line = _read_line(proc, selector, 10)
+            reacted = time.monotonic() - sent
+            proc.wait(timeout=15)
+            stderr = proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     result = json.loads(line)
     assert result["outcome"] == "interrupted", (result, stderr)
     assert reacted < 1.5, f"KeyboardInterrupt came {reacted:.3f}s after SIGINT"

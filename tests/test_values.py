@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from pydynox import DynamoDBClient
 
 PI_38 = Decimal("3.1415926535897932384626433832795028841")

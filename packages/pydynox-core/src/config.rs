@@ -134,7 +134,13 @@ impl ClientConfig {
         proxy_url: Option<String>,
     ) -> PyResult<Self> {
         let region = non_empty("region", region)?;
-        let endpoint_url = non_empty("endpoint_url", endpoint_url)?;
+        // The AWS SDKs' standard variables, read here so they hold on every configuration path.
+        let endpoint_url = non_empty("endpoint_url", endpoint_url)?.or_else(|| {
+            ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"]
+                .iter()
+                .filter_map(|k| std::env::var(k).ok())
+                .find(|v| !v.trim().is_empty())
+        });
         if let Some(url) = &endpoint_url {
             parse_endpoint(url).map_err(PyValueError::new_err)?;
         }

@@ -11,7 +11,7 @@
 //! builds a new one; `generation()` lets clients notice and rebuild their connection pools too.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +26,10 @@ use tokio::runtime::Runtime;
 const WORKERS_ENV: &str = "PYDYNOX_WORKER_THREADS";
 
 static RUNTIME: Mutex<Option<Arc<Runtime>>> = Mutex::new(None);
+/// Set by an `atexit` hook: from then on runtime threads never enter Python again.
+static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+/// Runtime threads currently attached to (or about to attach to) the interpreter.
+static ATTACHED: AtomicUsize = AtomicUsize::new(0);
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 /// 0 = not configured (use the environment variable or the default).
 static CONFIGURED_WORKERS: AtomicUsize = AtomicUsize::new(0);
@@ -128,6 +132,35 @@ pub fn runtime_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(info)
 }
 
+/// Attaches a runtime thread to Python, unless the interpreter is shutting down.
+///
+/// During finalization CPython ends any thread that takes the GIL with `pthread_exit`, which cannot
+/// unwind through Rust frames and aborts the process. So the `atexit` hook (which runs before
+/// finalization) closes this gate and waits for the threads already inside to leave.
+fn attach_from_runtime<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    ATTACHED.fetch_add(1, Ordering::SeqCst);
+    let out = if SHUTTING_DOWN.load(Ordering::SeqCst) {
+        None
+    } else {
+        Some(Python::attach(f))
+    };
+    ATTACHED.fetch_sub(1, Ordering::SeqCst);
+    out
+}
+
+/// Registered with `atexit`: stops runtime threads from entering Python and lets the ones inside
+/// finish (with the GIL released, so they can), for at most two seconds.
+#[pyfunction]
+pub fn _shutdown(py: Python<'_>) {
+    SHUTTING_DOWN.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while ATTACHED.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
 /// Registered with `os.register_at_fork(after_in_child=...)`.
 #[pyfunction]
 pub fn _after_fork_in_child() {
@@ -160,7 +193,9 @@ where
                 tokio::select! {
                     out = &mut fut => return Ok(out),
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {
-                        Python::attach(|py| py.check_signals())?;
+                        if !SHUTTING_DOWN.load(Ordering::SeqCst) {
+                            Python::attach(|py| py.check_signals())?;
+                        }
                     }
                 }
             }
@@ -210,7 +245,9 @@ where
     let handle = rt.spawn(async move {
         // A panic must not leave the awaiting task hanging forever: it becomes an exception.
         let out = std::panic::AssertUnwindSafe(fut).catch_unwind().await;
-        Python::attach(|py| {
+        // Nobody can receive the result once the interpreter is shutting down; the Python
+        // references captured here are then released through PyO3's deferred pool.
+        attach_from_runtime(|py| {
             let completion = match out {
                 Ok(out) => finish(py, out),
                 Err(panic) => Completion {

@@ -5,12 +5,19 @@ The client is :class:`DynamoDBClient`; every I/O method is async, with a blockin
 
 from __future__ import annotations
 
+import atexit
 import os
 
 from pydynox import events, exceptions
-from pydynox._core import OperationEvent, OperationMetrics, Page, configure_runtime, runtime_info
+from pydynox._core import (
+    OperationEvent,
+    OperationMetrics,
+    Page,
+    _after_fork_in_child,
+    configure_runtime,
+    runtime_info,
+)
 from pydynox._core import __version__ as _core_version
-from pydynox._core import _after_fork_in_child
 from pydynox.client import DynamoDBClient, StatementResult
 from pydynox.config import clear_default_client, get_default_client, set_default_client
 
@@ -38,6 +45,9 @@ def version_info() -> str:
     """A one-line description of this build, for bug reports."""
     return f"pydynox {__version__} (Rust core, aws-sdk-dynamodb, tokio)"
 
+
+# Runtime threads must not enter the interpreter once it starts finalizing (see runtime.rs).
+atexit.register(_shutdown)
 
 # The runtime's threads do not survive fork(); the child builds a new runtime (and clients new
 # connection pools) on first use.

@@ -654,10 +654,14 @@ class DynamoDBClient:
             _dicts(local_secondary_indexes), stream_view_type, wait, timeout_seconds,
         )  # fmt: skip
 
-    async def delete_table(self, table_name: str, *, wait: bool = False, timeout_seconds: float | None = None) -> None:
+    async def delete_table(
+        self, table_name: str, *, wait: bool = False, timeout_seconds: float | None = None
+    ) -> None:
         await self._core.delete_table(True, table_name, wait, timeout_seconds)
 
-    def sync_delete_table(self, table_name: str, *, wait: bool = False, timeout_seconds: float | None = None) -> None:
+    def sync_delete_table(
+        self, table_name: str, *, wait: bool = False, timeout_seconds: float | None = None
+    ) -> None:
         self._core.delete_table(False, table_name, wait, timeout_seconds)
 
     async def describe_table(self, table_name: str) -> dict[str, Any]:
