@@ -14,6 +14,7 @@ from pydynox._core import (
     OperationMetrics,
     Page,
     _after_fork_in_child,
+    _shutdown,
     configure_runtime,
     runtime_info,
 )

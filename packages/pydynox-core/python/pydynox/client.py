@@ -558,19 +558,19 @@ class DynamoDBClient:
     ) -> None:
         """All-or-nothing writes. Each operation is a dict with ``type`` (put/update/delete/
         condition_check), ``table``, ``item`` or ``key``, and the expression fields."""
-        await self._core.transact_write(True, list(operations), client_request_token)
+        await self._core.transact_write(True, _dicts(operations), client_request_token)
 
     def sync_transact_write(
         self, operations: Sequence[Mapping[str, Any]], *, client_request_token: str | None = None
     ) -> None:
-        self._core.transact_write(False, list(operations), client_request_token)
+        self._core.transact_write(False, _dicts(operations), client_request_token)
 
     async def transact_get(self, gets: Sequence[Mapping[str, Any]]) -> list[Item | None]:
         """Consistent reads of up to 100 items: ``[{"table": ..., "key": {...}}, ...]``."""
-        return await self._core.transact_get(True, list(gets))
+        return await self._core.transact_get(True, _dicts(gets))
 
     def sync_transact_get(self, gets: Sequence[Mapping[str, Any]]) -> list[Item | None]:
-        return self._core.transact_get(False, list(gets))
+        return self._core.transact_get(False, _dicts(gets))
 
     # -- PartiQL ---------------------------------------------------------------------------------------
 
@@ -708,5 +708,5 @@ def _start(key: Key | None) -> Item | None:
     return dict(key) if key is not None else None
 
 
-def _dicts(indexes: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]] | None:
-    return [dict(i) for i in indexes] if indexes is not None else None
+def _dicts(mappings: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]] | None:
+    return [dict(m) for m in mappings] if mappings is not None else None
