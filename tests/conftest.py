@@ -12,6 +12,7 @@ import pytest
 from pydynox import DynamoDBClient
 from support.fault_proxy import FaultProxy
 from support.moto_server import MotoServer
+from support.twin import Twin
 
 REGION = "us-east-1"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
@@ -70,3 +71,14 @@ def proxy(endpoint: str) -> Iterator[FaultProxy]:
     """A fault-injecting HTTP proxy in front of the moto server."""
     with FaultProxy(endpoint) as p:
         yield p
+
+
+@pytest.fixture(params=["async", "sync"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Runs a test once through the async methods and once through their ``sync_`` twins."""
+    return str(request.param)
+
+
+@pytest.fixture
+def api(client: DynamoDBClient, mode: str) -> Twin:
+    return Twin(client, mode)

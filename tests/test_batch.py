@@ -4,43 +4,16 @@ throttles (simulated by the fault proxy in front of moto). boto3 checks what was
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import random
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
 from conftest import make_client
-from pydynox import DynamoDBClient, OperationEvent, events
+from pydynox import OperationEvent, events
 from pydynox.exceptions import UnprocessedItemsException, UnprocessedKeysException
 from support.fault_proxy import FaultProxy
-
-
-class Twin:
-    """``await api.batch_write(...)`` runs the async method or, in a thread, its ``sync_`` twin."""
-
-    def __init__(self, client: DynamoDBClient, mode: str) -> None:
-        self.client = client
-        self.mode = mode
-
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if self.mode == "async":
-                return await getattr(self.client, name)(*args, **kwargs)
-            return await asyncio.to_thread(getattr(self.client, f"sync_{name}"), *args, **kwargs)
-
-        return call
-
-
-@pytest.fixture(params=["async", "sync"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def api(client: DynamoDBClient, mode: str) -> Twin:
-    return Twin(client, mode)
+from support.twin import Twin
 
 
 def item(i: int, **extra: Any) -> dict[str, Any]:

@@ -4,11 +4,9 @@ bad client arguments are refused at construction."""
 
 from __future__ import annotations
 
-import asyncio
 import pickle
 import socket
 import time
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -26,33 +24,7 @@ from pydynox.exceptions import (
     ValidationException,
 )
 from support.fault_proxy import FaultProxy
-
-
-class Twin:
-    """``await api.get_item(...)`` runs the async method or, in a thread, its ``sync_`` twin."""
-
-    def __init__(self, client: DynamoDBClient, mode: str) -> None:
-        self.client = client
-        self.mode = mode
-
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if self.mode == "async":
-                return await getattr(self.client, name)(*args, **kwargs)
-            return await asyncio.to_thread(getattr(self.client, f"sync_{name}"), *args, **kwargs)
-
-        return call
-
-
-@pytest.fixture(params=["async", "sync"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def api(client: DynamoDBClient, mode: str) -> Twin:
-    return Twin(client, mode)
-
+from support.twin import Twin
 
 KEY = {"pk": "e", "sk": "1"}
 

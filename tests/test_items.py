@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -16,27 +15,7 @@ from conftest import make_client
 from pydynox import DynamoDBClient, OperationMetrics
 from pydynox.exceptions import ConditionalCheckFailedException
 from support.fault_proxy import FaultProxy
-
-
-class Twin:
-    """``await api.put_item(...)`` runs ``client.put_item`` or, in a thread, ``client.sync_put_item``."""
-
-    def __init__(self, client: DynamoDBClient, mode: str) -> None:
-        self.client = client
-        self.mode = mode
-
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if self.mode == "async":
-                return await getattr(self.client, name)(*args, **kwargs)
-            return await asyncio.to_thread(getattr(self.client, f"sync_{name}"), *args, **kwargs)
-
-        return call
-
-
-@pytest.fixture(params=["async", "sync"])
-def api(request: pytest.FixtureRequest, client: DynamoDBClient) -> Twin:
-    return Twin(client, request.param)
+from support.twin import Twin
 
 
 def raw_item(boto: Any, table: str, pk: str, sk: str) -> dict[str, Any] | None:

@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from conftest import make_client
-from pydynox import DynamoDBClient, OperationMetrics, StatementResult
+from pydynox import OperationMetrics, StatementResult
 from pydynox.exceptions import InternalServerError
 from support.fault_proxy import FaultProxy
-
-
-class Twin:
-    """``await api.execute_statement(...)`` runs the async method or, in a thread, its ``sync_`` twin."""
-
-    def __init__(self, client: DynamoDBClient, mode: str) -> None:
-        self.client = client
-        self.mode = mode
-
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if self.mode == "async":
-                return await getattr(self.client, name)(*args, **kwargs)
-            return await asyncio.to_thread(getattr(self.client, f"sync_{name}"), *args, **kwargs)
-
-        return call
-
-
-@pytest.fixture(params=["async", "sync"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def api(client: DynamoDBClient, mode: str) -> Twin:
-    return Twin(client, mode)
-
+from support.twin import Twin
 
 MOTO_INSERT_PARAMS = (
     "moto's PartiQL engine (py-partiql-parser 0.6.3) cannot bind ? inside INSERT ... VALUE and answers "

@@ -66,11 +66,6 @@ class Reader:
         return await asyncio.to_thread(getattr(self.client, f"sync_{op}"), *args, **kwargs)
 
 
-@pytest.fixture(params=["async", "sync"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
 def reader(client: DynamoDBClient, mode: str) -> Reader:
     return Reader(client, mode)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,32 +12,7 @@ from conftest import make_client, unique_name
 from pydynox import DynamoDBClient
 from pydynox.exceptions import CancellationReason, TransactionCanceledException
 from support.fault_proxy import FaultProxy
-
-
-class Twin:
-    """``await api.transact_write(...)`` runs the async method or, in a thread, its ``sync_`` twin."""
-
-    def __init__(self, client: DynamoDBClient, mode: str) -> None:
-        self.client = client
-        self.mode = mode
-
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if self.mode == "async":
-                return await getattr(self.client, name)(*args, **kwargs)
-            return await asyncio.to_thread(getattr(self.client, f"sync_{name}"), *args, **kwargs)
-
-        return call
-
-
-@pytest.fixture(params=["async", "sync"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def api(client: DynamoDBClient, mode: str) -> Twin:
-    return Twin(client, mode)
+from support.twin import Twin
 
 
 @pytest.fixture
