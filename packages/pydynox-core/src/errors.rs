@@ -224,13 +224,11 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
     if let Some(cred) = find_in_chain::<CredentialsError>(&err) {
-        let mut e = OpError::new(
+        return OpError::new(
             "CredentialsException",
             "CredentialsError",
             format!("could not load AWS credentials: {}", chain_text(cred)),
         );
-        e.request_id = None;
-        return e;
     }
     match err {
         SdkError::ServiceError(service) => {

@@ -243,6 +243,25 @@ impl OpStats {
         }
     }
 
+    /// Folds in what a concurrent part of the same operation (a chunk, a segment) measured.
+    pub fn merge(&mut self, other: OpStats) {
+        for (table, (r, w)) in other.consumed {
+            let entry = self.consumed.entry(table).or_insert((0.0, 0.0));
+            entry.0 += r;
+            entry.1 += w;
+        }
+        if let Some(n) = other.item_count {
+            *self.item_count.get_or_insert(0) += n;
+        }
+        if let Some(n) = other.scanned_count {
+            *self.scanned_count.get_or_insert(0) += n;
+        }
+        self.unprocessed_retries += other.unprocessed_retries;
+        if other.request_id.is_some() {
+            self.request_id = other.request_id;
+        }
+    }
+
     pub fn add_counts(&mut self, items: i32, scanned: i32) {
         *self.item_count.get_or_insert(0) += items.max(0) as u64;
         *self.scanned_count.get_or_insert(0) += scanned.max(0) as u64;
@@ -500,6 +519,7 @@ impl OperationEvent {
 
 static DISPATCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static COPY_CONTEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static PARTIAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// `pydynox.events._dispatch`, which calls every listener and reports (never raises) their errors.
 pub fn dispatcher(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
@@ -528,6 +548,6 @@ pub fn dispatch_now(py: Python<'_>, event: OperationEvent) {
 /// A zero-argument callable that dispatches the event when called (async calls, on the loop thread).
 pub fn dispatch_later(py: Python<'_>, event: OperationEvent) -> PyResult<Py<PyAny>> {
     let ev = Bound::new(py, event)?;
-    let partial = py.import("functools")?.getattr("partial")?;
+    let partial = PARTIAL.import(py, "functools", "partial")?;
     Ok(partial.call1((dispatcher(py)?, ev))?.unbind())
 }

@@ -18,7 +18,6 @@ use rand::Rng;
 use tokio::sync::Semaphore;
 
 use super::item::about_table;
-use super::query::merge_stats;
 use super::{key_from_py, paths_from_py, projection_from_paths, require_table, Names};
 use crate::client::{CoreClient, Shared};
 use crate::convert::{items_to_py, py_to_item, Item};
@@ -213,7 +212,7 @@ async fn batch_write_all(
     let mut deletes = Vec::new();
     let mut cause: Option<OpError> = None;
     for (out, chunk_stats) in join_all(runs).await {
-        merge_stats(&mut stats, chunk_stats);
+        stats.merge(chunk_stats);
         if let Err(failure) = out {
             for w in failure.unwritten {
                 match w {
@@ -269,7 +268,7 @@ fn items_from_list(
         let entry = entry?;
         let label = format!("{what}[{i}]");
         let item = if is_key {
-            key_from_py(&entry).map_err(|e| rename_err(e, &label))?
+            key_from_py(&entry, &label)?
         } else {
             let item = py_to_item(&entry, &label)?;
             if item.is_empty() {
@@ -280,17 +279,6 @@ fn items_from_list(
         out.push(item);
     }
     Ok(out)
-}
-
-fn rename_err(err: PyErr, label: &str) -> PyErr {
-    Python::attach(|py| {
-        let msg = err.value(py).to_string().replacen("key", label, 1);
-        if err.is_instance_of::<PyTypeError>(py) {
-            PyTypeError::new_err(msg)
-        } else {
-            PyValueError::new_err(msg)
-        }
-    })
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -411,7 +399,7 @@ async fn batch_get_all(
     let mut unread = Vec::new();
     let mut cause = None;
     for ((found, left, err), chunk_stats) in join_all(runs).await {
-        merge_stats(&mut stats, chunk_stats);
+        stats.merge(chunk_stats);
         for mut item in found {
             let key: Item = plan
                 .key_names

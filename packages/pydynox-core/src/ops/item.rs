@@ -139,7 +139,7 @@ impl CoreClient {
         expression_attribute_names: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
-        let key = key_from_py(key)?;
+        let key = key_from_py(key, "key")?;
         let mut expr = ExprArgs::from_py(expression_attribute_names, None)?;
         let projection = match paths_from_py(projection)? {
             Some(paths) => Some(projection_from_paths(&paths, expr.names_mut())?),
@@ -206,7 +206,7 @@ impl CoreClient {
         return_values: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
-        let key = key_from_py(key)?;
+        let key = key_from_py(key, "key")?;
         let expr = ExprArgs::from_py(expression_attribute_names, expression_attribute_values)?;
         let rv = return_value(return_values.as_deref(), &["ALL_OLD"])?;
         let wants_item = rv.is_some();
@@ -279,7 +279,7 @@ impl CoreClient {
         return_values: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
-        let key = key_from_py(key)?;
+        let key = key_from_py(key, "key")?;
         let mut expr = ExprArgs::from_py(expression_attribute_names, expression_attribute_values)?;
         let update_expression = match (updates.filter(|u| !u.is_none()), update_expression) {
             (Some(_), Some(_)) => {

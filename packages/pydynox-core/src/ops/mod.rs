@@ -202,12 +202,13 @@ pub fn require_table(table: &str) -> PyResult<()> {
     Ok(())
 }
 
-pub fn key_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Item> {
-    let key = py_to_item(obj, "key")?;
+/// `what` names the key in errors: "key", "delete_keys[3]", "operations[0].key".
+pub fn key_from_py(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Item> {
+    let key = py_to_item(obj, what)?;
     if key.is_empty() {
-        return Err(PyValueError::new_err(
-            "key must name the partition key (and sort key) with their values",
-        ));
+        return Err(PyValueError::new_err(format!(
+            "{what} must name the partition key (and sort key) with their values"
+        )));
     }
     Ok(key)
 }

@@ -166,7 +166,7 @@ async fn fetch_page(
     Ok(page)
 }
 
-/// Every page until the end; `keep_items` false for COUNT.
+/// Every page until the end, with the total count DynamoDB reported.
 async fn fetch_all(
     shared: &Shared,
     args: &ReadArgs,
@@ -469,7 +469,7 @@ impl CoreClient {
                 let mut items = Vec::new();
                 let mut failure = None;
                 for (out, seg_stats) in join_all(segments).await {
-                    merge_stats(&mut stats, seg_stats);
+                    stats.merge(seg_stats);
                     match out {
                         Ok((seg_items, _)) => items.extend(seg_items),
                         Err(e) => failure = failure.or(Some(e)),
@@ -483,23 +483,5 @@ impl CoreClient {
                 Ok(PyTuple::new(py, [list, metrics])?.into_any().unbind())
             },
         )
-    }
-}
-
-pub fn merge_stats(into: &mut OpStats, from: OpStats) {
-    for (table, (r, w)) in from.consumed {
-        let entry = into.consumed.entry(table).or_insert((0.0, 0.0));
-        entry.0 += r;
-        entry.1 += w;
-    }
-    if let Some(n) = from.item_count {
-        *into.item_count.get_or_insert(0) += n;
-    }
-    if let Some(n) = from.scanned_count {
-        *into.scanned_count.get_or_insert(0) += n;
-    }
-    into.unprocessed_retries += from.unprocessed_retries;
-    if from.request_id.is_some() {
-        into.request_id = from.request_id;
     }
 }

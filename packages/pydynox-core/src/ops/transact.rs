@@ -93,7 +93,7 @@ fn write_item(op: &Bound<'_, PyAny>, index: usize) -> PyResult<(TransactWriteIte
     );
     let key = |op: &Bound<'_, PyDict>| -> PyResult<_> {
         let k = required(field(op, "key")?, &label, "'key'", &kind)?;
-        key_from_py(&k)
+        key_from_py(&k, &format!("{label}.key"))
     };
     let builder = TransactWriteItem::builder();
     let item = match kind.as_str() {
@@ -289,7 +289,10 @@ impl CoreClient {
                 "get",
             )?;
             require_table(&table)?;
-            let key = key_from_py(&required(field(get, "key")?, &label, "'key'", "get")?)?;
+            let key = key_from_py(
+                &required(field(get, "key")?, &label, "'key'", "get")?,
+                &format!("{label}.key"),
+            )?;
             let mut names = names_from_py(field(get, "expression_attribute_names")?.as_ref())?
                 .unwrap_or_default();
             let mut projection = string_field(get, "projection_expression", &label)?;
