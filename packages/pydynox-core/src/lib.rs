@@ -10,6 +10,7 @@ mod config;
 mod convert;
 mod errors;
 mod events;
+mod model;
 mod ops;
 mod runtime;
 
@@ -21,6 +22,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<events::OperationEvent>()?;
     m.add_class::<events::OperationMetrics>()?;
     m.add_class::<ops::query::Page>()?;
+    m.add_class::<model::ModelSchema>()?;
+    m.add_class::<model::Snapshot>()?;
+    m.add_function(wrap_pyfunction!(model::autogen::generate_value, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::configure_runtime, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_info, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;

@@ -20,12 +20,19 @@ from pydynox._core import (
 )
 from pydynox._core import __version__ as _core_version
 from pydynox.client import DynamoDBClient, StatementResult
-from pydynox.config import clear_default_client, get_default_client, set_default_client
+from pydynox.conditions import Condition
+from pydynox.config import ModelConfig, clear_default_client, get_default_client, set_default_client
+from pydynox.generators import AutoGenerate
+from pydynox.model import Model
 
 __version__: str = _core_version
 
 __all__ = [
+    "AutoGenerate",
+    "Condition",
     "DynamoDBClient",
+    "Model",
+    "ModelConfig",
     "OperationEvent",
     "OperationMetrics",
     "Page",

@@ -105,7 +105,7 @@ impl ConvertError {
     }
 }
 
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .qualname()
         .map(|n| n.to_string())
@@ -148,7 +148,7 @@ fn dict_to_map(dict: &Bound<'_, PyDict>, depth: usize) -> Result<Item, ConvertEr
     Ok(map)
 }
 
-fn to_av(obj: &Bound<'_, PyAny>, depth: usize) -> Result<AttributeValue, ConvertError> {
+pub(crate) fn to_av(obj: &Bound<'_, PyAny>, depth: usize) -> Result<AttributeValue, ConvertError> {
     if depth > MAX_DEPTH {
         return Err(ConvertError::value_error(format!(
             "nested more than {MAX_DEPTH} levels deep (DynamoDB's limit), or a container contains itself"
@@ -217,7 +217,7 @@ fn to_av(obj: &Bound<'_, PyAny>, depth: usize) -> Result<AttributeValue, Convert
     )))
 }
 
-fn is_decimal(obj: &Bound<'_, PyAny>) -> Result<bool, ConvertError> {
+pub(crate) fn is_decimal(obj: &Bound<'_, PyAny>) -> Result<bool, ConvertError> {
     let dec = decimal_type(obj.py()).map_err(|e| ConvertError::value_error(e.to_string()))?;
     obj.is_instance(dec)
         .map_err(|e| ConvertError::value_error(e.to_string()))

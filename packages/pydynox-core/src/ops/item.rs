@@ -13,7 +13,9 @@ use super::{
     return_value, ExprArgs,
 };
 use crate::client::CoreClient;
-use crate::convert::{item_to_py, py_to_item, py_to_value, Item};
+use crate::convert::{py_to_item, py_to_value, Item};
+use crate::model::schema::item_out;
+use crate::model::{ModelSchema, Snapshot};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
 
@@ -32,10 +34,11 @@ fn metrics_or_item(
     wants_item: bool,
     attributes: Option<Item>,
     metrics: OperationMetrics,
+    model: Option<&Py<ModelSchema>>,
 ) -> PyResult<Py<PyAny>> {
     if wants_item {
         Ok(match attributes {
-            Some(item) => item_to_py(py, &item)?.into_any().unbind(),
+            Some(item) => item_out(py, item, model)?.unbind(),
             None => py.None(),
         })
     } else {
@@ -67,7 +70,10 @@ impl CoreClient {
         return_values: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
-        let item = py_to_item(item, "item")?;
+        let item = match item.cast::<Snapshot>() {
+            Ok(snapshot) => snapshot.get().item.clone(),
+            Err(_) => py_to_item(item, "item")?,
+        };
         if item.is_empty() {
             return Err(PyValueError::new_err(
                 "item must hold at least the key attributes",
@@ -120,12 +126,13 @@ impl CoreClient {
                 .await;
                 (result, stats)
             },
-            move |py, attrs, metrics| metrics_or_item(py, wants_item, attrs, metrics),
+            move |py, attrs, metrics| metrics_or_item(py, wants_item, attrs, metrics, None),
         )
     }
 
     #[pyo3(signature = (
         is_async, table, key, consistent_read=false, projection=None, expression_attribute_names=None,
+        model=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn get_item<'py>(
@@ -137,6 +144,7 @@ impl CoreClient {
         consistent_read: bool,
         projection: Option<&Bound<'py, PyAny>>,
         expression_attribute_names: Option<&Bound<'py, PyAny>>,
+        model: Option<Py<ModelSchema>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
         let key = key_from_py(key, "key")?;
@@ -179,9 +187,9 @@ impl CoreClient {
                 .await;
                 (result, stats)
             },
-            |py, item, _metrics| {
+            move |py, item, _metrics| {
                 Ok(match item {
-                    Some(item) => item_to_py(py, &item)?.into_any().unbind(),
+                    Some(item) => item_out(py, item, model.as_ref())?.unbind(),
                     None => py.None(),
                 })
             },
@@ -254,14 +262,14 @@ impl CoreClient {
                 .await;
                 (result, stats)
             },
-            move |py, attrs, metrics| metrics_or_item(py, wants_item, attrs, metrics),
+            move |py, attrs, metrics| metrics_or_item(py, wants_item, attrs, metrics, None),
         )
     }
 
     #[pyo3(signature = (
         is_async, table, key, updates=None, update_expression=None, condition_expression=None,
         expression_attribute_names=None, expression_attribute_values=None,
-        return_values_on_condition_check_failure=false, return_values=None,
+        return_values_on_condition_check_failure=false, return_values=None, model=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn update_item<'py>(
@@ -277,6 +285,7 @@ impl CoreClient {
         expression_attribute_values: Option<&Bound<'py, PyAny>>,
         return_values_on_condition_check_failure: bool,
         return_values: Option<String>,
+        model: Option<Py<ModelSchema>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
         let key = key_from_py(key, "key")?;
@@ -342,7 +351,7 @@ impl CoreClient {
                 .await;
                 (result, stats)
             },
-            move |py, attrs, metrics| metrics_or_item(py, wants_item, attrs, metrics),
+            move |py, attrs, metrics| metrics_or_item(py, wants_item, attrs, metrics, model.as_ref()),
         )
     }
 }

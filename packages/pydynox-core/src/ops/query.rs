@@ -11,6 +11,8 @@ use super::item::about_table;
 use super::{require_table, ExprArgs, Names};
 use crate::client::{CoreClient, Shared};
 use crate::convert::{item_to_py, items_to_py, py_to_item, Item};
+use crate::model::schema::items_out;
+use crate::model::ModelSchema;
 use crate::errors::{from_sdk, no_extra, request_id_of, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
 
@@ -212,13 +214,18 @@ fn read_args(
     })
 }
 
-fn page_to_py(py: Python<'_>, page: PageOut, metrics: OperationMetrics) -> PyResult<Py<PyAny>> {
+fn page_to_py(
+    py: Python<'_>,
+    page: PageOut,
+    metrics: OperationMetrics,
+    model: Option<&Py<ModelSchema>>,
+) -> PyResult<Py<PyAny>> {
     let last_evaluated_key = page
         .last_key
         .map(|k| item_to_py(py, &k).map(|d| d.into_any().unbind()))
         .transpose()?;
     let page = Page {
-        items: items_to_py(py, &page.items)?.unbind(),
+        items: items_out(py, page.items, model)?.unbind(),
         last_evaluated_key,
         count: page.count.max(0) as u64,
         scanned_count: page.scanned.max(0) as u64,
@@ -240,6 +247,7 @@ impl CoreClient {
         is_async, table, key_condition_expression, filter_expression=None, projection_expression=None,
         expression_attribute_names=None, expression_attribute_values=None, limit=None,
         scan_index_forward=None, index_name=None, exclusive_start_key=None, consistent_read=false, select=None,
+        model=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn query_page<'py>(
@@ -258,6 +266,7 @@ impl CoreClient {
         exclusive_start_key: Option<&Bound<'py, PyAny>>,
         consistent_read: bool,
         select: Option<String>,
+        model: Option<Py<ModelSchema>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut args = read_args(
             table,
@@ -284,7 +293,7 @@ impl CoreClient {
                 let result = fetch_page(&shared, &args, start, &mut stats).await;
                 (result, stats)
             },
-            page_to_py,
+            move |py, page, metrics| page_to_py(py, page, metrics, model.as_ref()),
         )
     }
 
@@ -292,6 +301,7 @@ impl CoreClient {
         is_async, table, filter_expression=None, projection_expression=None,
         expression_attribute_names=None, expression_attribute_values=None, limit=None, index_name=None,
         exclusive_start_key=None, consistent_read=false, segment=None, total_segments=None, select=None,
+        model=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn scan_page<'py>(
@@ -310,6 +320,7 @@ impl CoreClient {
         segment: Option<i32>,
         total_segments: Option<i32>,
         select: Option<String>,
+        model: Option<Py<ModelSchema>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut args = read_args(
             table,
@@ -348,7 +359,7 @@ impl CoreClient {
                 let result = fetch_page(&shared, &args, start, &mut stats).await;
                 (result, stats)
             },
-            page_to_py,
+            move |py, page, metrics| page_to_py(py, page, metrics, model.as_ref()),
         )
     }
 

@@ -1,0 +1,501 @@
+"""Saving, updating, deleting and loading model instances: one implementation for every flavour of
+model (``Model``, pydantic, dataclass) and for both faces (async and ``sync_``).
+
+Each operation is split in three: ``prepare`` (checks, hooks' inputs, the request), the client call
+(awaited or blocking), and ``commit`` (the instance takes its new state only after DynamoDB said
+yes). The async and sync entry points only differ in how they call the client and run hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+from pydynox._model_info import ModelInfo
+from pydynox.atomic import UpdateAction, build_update
+from pydynox.conditions import Condition
+from pydynox.exceptions import ConditionalCheckFailedException, ItemTooLargeException
+from pydynox.expressions import ExpressionBuilder
+from pydynox.hooks import HookType, run_hooks_async, run_hooks_sync
+
+__all__ = [
+    "Call",
+    "DeletePlan",
+    "SavePlan",
+    "UpdatePlan",
+    "get_request",
+    "info_of",
+]
+
+
+def info_of(obj: Any) -> ModelInfo:
+    info = getattr(obj, "_pydynox_info", None)
+    if not isinstance(info, ModelInfo):
+        raise TypeError(f"{obj!r} is not a pydynox model")
+    return info
+
+
+class Call:
+    """One operation of the Rust core client, made either way. Models call the core directly: it
+    takes the compiled schema (``model=``) and returns instances without a dict in between."""
+
+    __slots__ = ("kwargs", "method")
+
+    def __init__(self, method: str, **kwargs: Any) -> None:
+        self.method = method
+        self.kwargs = kwargs
+
+    def run_async(self, client: Any) -> Awaitable[Any]:
+        return getattr(client._core, self.method)(True, **self.kwargs)  # type: ignore[no-any-return]
+
+    def run_sync(self, client: Any) -> Any:
+        return getattr(client._core, self.method)(False, **self.kwargs)
+
+
+def _condition(builder: ExpressionBuilder, *conditions: Condition | None) -> str | None:
+    given = [c for c in conditions if c is not None]
+    for c in given:
+        if not isinstance(c, Condition):
+            raise TypeError(f"condition= takes a condition such as User.age > 3, got {type(c).__name__}")
+    if not given:
+        return None
+    if len(given) == 1:
+        return given[0].build(builder)
+    return " AND ".join(c.build(builder) for c in given)
+
+
+def _request_args(builder: ExpressionBuilder) -> dict[str, Any]:
+    return {
+        "expression_attribute_names": builder.names or None,
+        "expression_attribute_values": builder.values or None,
+    }
+
+
+def _version_guard(info: ModelInfo, current: Any) -> Condition:
+    assert info.version is not None
+    if current is None:
+        return info.version.not_exists()
+    return info.version == current
+
+
+# -- save ------------------------------------------------------------------------------------------
+
+
+def fill_generated(info: ModelInfo, instance: Any) -> None:
+    """AutoGenerate values, template keys and the discriminator, where the instance has none."""
+    values = instance.__dict__
+    for attr in info.auto_generated:
+        if values.get(attr.name) is None:
+            values[attr.name] = attr.default.generate()
+    for attr in info.templated:
+        if all(values.get(p) is not None for p in attr.placeholders):
+            values[attr.name] = attr.build_key(values)
+    if info.discriminator is not None and values.get(info.discriminator.name) is None:
+        values[info.discriminator.name] = info.discriminator_value
+
+
+def check_complete(info: ModelInfo, instance: Any) -> None:
+    values = instance.__dict__
+    for attr in info.key_attributes:
+        if values.get(attr.name) is None:
+            role = "partition key" if attr.partition_key else "sort key"
+            hint = (
+                f" (its template {attr.template!r} needs {', '.join(attr.placeholders)})"
+                if getattr(attr, "template", None)
+                else ""
+            )
+            raise ValueError(f"{info.name}.{attr.name} ({role}) has no value{hint}")
+    for attr in info.required:
+        if values.get(attr.name) is None:
+            raise ValueError(f"{info.name}.{attr.name} is required but has no value")
+
+
+class SavePlan:
+    """A save: PutItem for a new instance (or ``full_replace``), UpdateItem of the changed attributes
+    for a loaded one, nothing at all when nothing changed."""
+
+    def __init__(
+        self, info: ModelInfo, instance: Any, condition: Condition | None, full_replace: bool
+    ) -> None:
+        self.info = info
+        self.instance = instance
+        fill_generated(info, instance)
+        check_complete(info, instance)
+        base = info.get_snapshot(instance)
+        values = instance.__dict__
+        version_attr = info.version
+        self.new_version: int | None = None
+        guard: Condition | None = None
+        old_version = None
+        if version_attr is not None:
+            old_version = values.get(version_attr.name)
+            guard = _version_guard(info, old_version)
+            self.new_version = 1 if old_version is None else old_version + 1
+            values[version_attr.name] = self.new_version
+        try:
+            snapshot, changed, removed = info.core.dump(instance, base, info.get_extra(instance))
+        finally:
+            if version_attr is not None:
+                values[version_attr.name] = old_version
+        self.snapshot = snapshot
+        size = snapshot.size()
+        if size > info.max_size:
+            raise ItemTooLargeException(
+                size,
+                info.max_size,
+                snapshot.pick([a.db_name for a in info.key_attributes]),
+                message=f"{info.name}: the item is {size} bytes; the limit is {info.max_size} bytes",
+            )
+        key_names = [a.db_name for a in info.key_attributes]
+        key_moved = base is not None and base.pick(key_names) != snapshot.pick(key_names)
+        builder = ExpressionBuilder(info)
+        self.fallback: Call | None = None
+        if base is None or full_replace or key_moved:
+            self.call: Call | None = Call(
+                "put_item",
+                table=info.table,
+                item=snapshot,
+                condition_expression=_condition(builder, condition, guard),
+                **_request_args(builder),
+            )
+            return
+        if not changed and not removed and condition is None:
+            self.call = None
+            return
+        # Only what changed is sent, so concurrent writers of other attributes are not undone.
+        # attribute_exists(key) keeps a concurrently deleted item from coming back as a fragment:
+        # when it fails because the item is gone, the whole item is put instead (see commit_failure).
+        sets = [f"{builder.name(name)} = {builder.value(value)}" for name, value in changed.items()]
+        removes = [builder.name(name) for name in removed]
+        expression = " ".join(
+            part for part in (
+                "SET " + ", ".join(sets) if sets else "",
+                "REMOVE " + ", ".join(removes) if removes else "",
+            ) if part
+        )  # fmt: skip
+        assert info.partition_key is not None
+        exists = info.partition_key.exists()
+        key = base.pick(key_names)
+        if expression:
+            self.call = Call(
+                "update_item",
+                table=info.table,
+                key=key,
+                update_expression=expression,
+                condition_expression=_condition(builder, exists, condition, guard),
+                return_values_on_condition_check_failure=True,
+                **_request_args(builder),
+            )
+        else:
+            # Nothing changed but a condition was given: check it without writing anything.
+            self.call = Call(
+                "update_item",
+                table=info.table,
+                key=key,
+                condition_expression=_condition(builder, exists, condition),
+                return_values_on_condition_check_failure=True,
+                **_request_args(builder),
+            )
+        put_builder = ExpressionBuilder(info)
+        self.fallback = Call(
+            "put_item",
+            table=info.table,
+            item=snapshot,
+            condition_expression=_condition(put_builder, condition, guard),
+            **_request_args(put_builder),
+        )
+
+    def retry_after(self, error: BaseException) -> Call | None:
+        """The PutItem to make when a smart save failed only because the item no longer exists."""
+        if (
+            self.fallback is not None
+            and isinstance(error, ConditionalCheckFailedException)
+            and error.item is None
+        ):
+            return self.fallback
+        return None
+
+    def commit(self) -> None:
+        if self.new_version is not None:
+            assert self.info.version is not None
+            self.instance.__dict__[self.info.version.name] = self.new_version
+        self.info.set_snapshot(self.instance, self.snapshot)
+
+
+async def save_async(
+    instance: Any, condition: Condition | None, skip_hooks: bool | None, full_replace: bool
+) -> None:
+    info = info_of(instance)
+    await run_hooks_async(info.hooks_for(HookType.BEFORE_SAVE, skip_hooks), instance)
+    plan = SavePlan(info, instance, condition, full_replace)
+    if plan.call is not None:
+        client = info.client()
+        try:
+            await plan.call.run_async(client)
+        except ConditionalCheckFailedException as e:
+            retry = plan.retry_after(e)
+            if retry is None:
+                raise
+            await retry.run_async(client)
+    plan.commit()
+    await run_hooks_async(info.hooks_for(HookType.AFTER_SAVE, skip_hooks), instance)
+
+
+def save_sync(
+    instance: Any, condition: Condition | None, skip_hooks: bool | None, full_replace: bool
+) -> None:
+    info = info_of(instance)
+    run_hooks_sync(info.hooks_for(HookType.BEFORE_SAVE, skip_hooks), instance)
+    plan = SavePlan(info, instance, condition, full_replace)
+    if plan.call is not None:
+        client = info.client()
+        try:
+            plan.call.run_sync(client)
+        except ConditionalCheckFailedException as e:
+            retry = plan.retry_after(e)
+            if retry is None:
+                raise
+            retry.run_sync(client)
+    plan.commit()
+    run_hooks_sync(info.hooks_for(HookType.AFTER_SAVE, skip_hooks), instance)
+
+
+# -- update ----------------------------------------------------------------------------------------
+
+
+def _actions_from_values(info: ModelInfo, values: dict[str, Any]) -> list[UpdateAction]:
+    actions: list[UpdateAction] = []
+    for name, value in values.items():
+        attr = info.attributes.get(name)
+        if attr is None:
+            raise AttributeError(f"{info.name} has no attribute {name!r} to update")
+        if attr.partition_key or attr.sort_key:
+            raise ValueError(
+                f"{info.name}.{name} is part of the key and cannot be updated; save a new item instead"
+            )
+        actions.append(attr.remove() if value is None else attr.set(value))
+    return actions
+
+
+class UpdatePlan:
+    """An UpdateItem from plain values (``name=value``, None removes) and atomic actions; the new item
+    (ALL_NEW) refreshes the instance."""
+
+    def __init__(
+        self,
+        info: ModelInfo,
+        key: dict[str, Any],
+        values: dict[str, Any],
+        atomic: list[UpdateAction] | None,
+        condition: Condition | None,
+        current_version: Any = None,
+        versioned: bool = False,
+    ) -> None:
+        self.info = info
+        actions = _actions_from_values(info, values)
+        if atomic is not None:
+            if isinstance(atomic, UpdateAction) or not isinstance(atomic, (list, tuple)):
+                raise TypeError("atomic= takes a list of update actions, e.g. [User.age.add(1)]")
+            actions.extend(atomic)
+        guard = None
+        if versioned and info.version is not None:
+            if any(a.path._attribute is info.version for a in actions):
+                raise ValueError(f"{info.name}.{info.version.name} is managed by pydynox; do not update it")
+            guard = _version_guard(info, current_version)
+            actions.append(info.version.set(1 if current_version is None else current_version + 1))
+        if not actions:
+            raise ValueError(f"{info.name}.update() needs values or atomic actions")
+        self.touched = {a.path._attribute.name for a in actions}
+        builder = ExpressionBuilder(info)
+        expression = build_update(actions, builder)
+        self.call = Call(
+            "update_item",
+            table=info.table,
+            key=key,
+            update_expression=expression,
+            condition_expression=_condition(builder, condition, guard),
+            return_values="ALL_NEW",
+            model=info.core,
+            **_request_args(builder),
+        )
+
+    def refresh(self, instance: Any, fresh: Any) -> None:
+        """Takes the stored state from ``fresh``, keeping local changes this update did not send."""
+        info = self.info
+        base = info.get_snapshot(instance)
+        pending: set[str] = set()
+        if base is not None:
+            _, changed, removed = info.core.dump(instance, base, info.get_extra(instance))
+            pending = {info.by_db_name[n].name for n in [*changed, *removed] if n in info.by_db_name}
+        else:
+            pending = {n for n, v in instance.__dict__.items() if v is not None}
+        local = instance.__dict__
+        for name, value in fresh.__dict__.items():
+            if name in self.touched or name not in pending:
+                local[name] = value
+        info.set_snapshot(instance, info.get_snapshot(fresh))
+
+
+def _instance_key(info: ModelInfo, instance: Any) -> dict[str, Any]:
+    """The key of the stored item: as loaded (a locally edited key names a different item)."""
+    base = info.get_snapshot(instance)
+    key_names = [a.db_name for a in info.key_attributes]
+    if base is not None:
+        return base.pick(key_names)  # type: ignore[no-any-return]
+    fill_generated(info, instance)
+    check_complete(info, instance)
+    return info.key_from_values(instance.__dict__, "key")
+
+
+def update_plan_for(
+    instance: Any, values: dict[str, Any], atomic: Any, condition: Condition | None
+) -> UpdatePlan:
+    info = info_of(instance)
+    version = instance.__dict__.get(info.version.name) if info.version is not None else None
+    return UpdatePlan(info, _instance_key(info, instance), values, atomic, condition, version, versioned=True)
+
+
+async def update_async(
+    instance: Any, values: dict[str, Any], atomic: Any, condition: Condition | None, skip_hooks: bool | None
+) -> None:
+    info = info_of(instance)
+    await run_hooks_async(info.hooks_for(HookType.BEFORE_UPDATE, skip_hooks), instance)
+    plan = update_plan_for(instance, values, atomic, condition)
+    fresh = await plan.call.run_async(info.client())
+    plan.refresh(instance, fresh)
+    await run_hooks_async(info.hooks_for(HookType.AFTER_UPDATE, skip_hooks), instance)
+
+
+def update_sync(
+    instance: Any, values: dict[str, Any], atomic: Any, condition: Condition | None, skip_hooks: bool | None
+) -> None:
+    info = info_of(instance)
+    run_hooks_sync(info.hooks_for(HookType.BEFORE_UPDATE, skip_hooks), instance)
+    plan = update_plan_for(instance, values, atomic, condition)
+    fresh = plan.call.run_sync(info.client())
+    plan.refresh(instance, fresh)
+    run_hooks_sync(info.hooks_for(HookType.AFTER_UPDATE, skip_hooks), instance)
+
+
+def split_key(info: ModelInfo, kwargs: dict[str, Any], what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``update_by_key(pk=..., sk=..., name=...)``: the stored key, and the other values."""
+    key = info.key_from_values(kwargs, what)
+    key_names = {a.name for a in info.key_attributes}
+    placeholders = {p for a in info.templated if a in info.key_attributes for p in a.placeholders}
+    rest = {k: v for k, v in kwargs.items() if k not in key_names and k not in placeholders}
+    return key, rest
+
+
+# -- delete ----------------------------------------------------------------------------------------
+
+
+class DeletePlan:
+    def __init__(self, info: ModelInfo, instance: Any, condition: Condition | None) -> None:
+        self.info = info
+        self.instance = instance
+        guard = None
+        if info.version is not None:
+            current = instance.__dict__.get(info.version.name)
+            if current is not None:
+                guard = _version_guard(info, current)
+        builder = ExpressionBuilder(info)
+        self.call = Call(
+            "delete_item",
+            table=info.table,
+            key=_instance_key(info, instance),
+            condition_expression=_condition(builder, condition, guard),
+            **_request_args(builder),
+        )
+
+    def commit(self) -> None:
+        # The instance now describes an item that does not exist: a later save() puts it anew.
+        self.info.set_snapshot(self.instance, None)
+
+
+async def delete_async(instance: Any, condition: Condition | None, skip_hooks: bool | None) -> None:
+    info = info_of(instance)
+    await run_hooks_async(info.hooks_for(HookType.BEFORE_DELETE, skip_hooks), instance)
+    plan = DeletePlan(info, instance, condition)
+    await plan.call.run_async(info.client())
+    plan.commit()
+    await run_hooks_async(info.hooks_for(HookType.AFTER_DELETE, skip_hooks), instance)
+
+
+def delete_sync(instance: Any, condition: Condition | None, skip_hooks: bool | None) -> None:
+    info = info_of(instance)
+    run_hooks_sync(info.hooks_for(HookType.BEFORE_DELETE, skip_hooks), instance)
+    plan = DeletePlan(info, instance, condition)
+    plan.call.run_sync(info.client())
+    plan.commit()
+    run_hooks_sync(info.hooks_for(HookType.AFTER_DELETE, skip_hooks), instance)
+
+
+def delete_by_key_call(info: ModelInfo, key_values: dict[str, Any], condition: Condition | None) -> Call:
+    key, rest = split_key(info, key_values, "delete_by_key()")
+    if rest:
+        raise TypeError(f"{info.name}.delete_by_key() takes only key attributes, got {sorted(rest)}")
+    builder = ExpressionBuilder(info)
+    return Call(
+        "delete_item",
+        table=info.table,
+        key=key,
+        condition_expression=_condition(builder, condition),
+        **_request_args(builder),
+    )
+
+
+# -- get -------------------------------------------------------------------------------------------
+
+
+def get_request(
+    info: ModelInfo, key_values: dict[str, Any], consistent_read: bool | None, fields: Any, as_dict: bool
+) -> Call:
+    key, rest = split_key(info, key_values, "get()")
+    if rest:
+        raise TypeError(f"{info.name}.get() takes the key attributes, got unexpected {sorted(rest)}")
+    if consistent_read is None:
+        consistent_read = bool(info.config and info.config.consistent_read)
+    projection = projection_paths(info, fields)
+    model = None if as_dict else (info.projected_core if projection else info.core)
+    return Call(
+        "get_item",
+        table=info.table,
+        key=key,
+        consistent_read=consistent_read,
+        projection=projection,
+        model=model,
+    )
+
+
+def projection_paths(info: ModelInfo, fields: Any) -> list[str] | None:
+    """``fields=["name", "address.city"]`` in stored names; the key is always included so the
+    instance can be saved or deleted."""
+    if fields is None:
+        return None
+    if isinstance(fields, str) or not all(isinstance(f, str) for f in fields):
+        raise TypeError(f"fields= takes a list of attribute names, got {fields!r}")
+    paths: list[str] = []
+    for f in fields:
+        head, sep, rest = f.partition(".")
+        attr = info.attribute(head, "fields=")
+        paths.append(attr.db_name + sep + rest)
+    for attr in info.key_attributes:
+        if attr.db_name not in paths:
+            paths.append(attr.db_name)
+    return paths
+
+
+async def after_load_async(instance: Any) -> Any:
+    if instance is not None and not isinstance(instance, dict):
+        hooks = info_of(instance).hooks_for(HookType.AFTER_LOAD, None)
+        if hooks:
+            await run_hooks_async(hooks, instance)
+    return instance
+
+
+def after_load_sync(instance: Any) -> Any:
+    if instance is not None and not isinstance(instance, dict):
+        hooks = info_of(instance).hooks_for(HookType.AFTER_LOAD, None)
+        if hooks:
+            run_hooks_sync(hooks, instance)
+    return instance

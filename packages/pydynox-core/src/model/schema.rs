@@ -1,0 +1,520 @@
+//! `ModelSchema`: one per model class, compiled from its attributes when the class is defined.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use parking_lot::RwLock;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView,
+    PySet, PyString, PyTuple, PyType,
+};
+use pyo3::{ffi, intern};
+
+use super::snapshot::Snapshot;
+use crate::convert::{av_to_py, decimal_type, n_to_py, py_to_item, py_to_value, type_name, Item};
+
+/// What DynamoDB type an attribute holds; plain kinds load and dump without a Python call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Any,
+    Str,
+    Number,
+    Int,
+    Float,
+    Bool,
+    Binary,
+    StringSet,
+    NumberSet,
+    BinarySet,
+    List,
+    Map,
+}
+
+impl Kind {
+    fn parse(s: &str) -> PyResult<Self> {
+        Ok(match s {
+            "any" => Kind::Any,
+            "S" => Kind::Str,
+            "N" => Kind::Number,
+            "int" => Kind::Int,
+            "float" => Kind::Float,
+            "BOOL" => Kind::Bool,
+            "B" => Kind::Binary,
+            "SS" => Kind::StringSet,
+            "NS" => Kind::NumberSet,
+            "BS" => Kind::BinarySet,
+            "L" => Kind::List,
+            "M" => Kind::Map,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown attribute kind {other:?}"
+                )))
+            }
+        })
+    }
+
+    /// What a value of this kind must be, for error messages.
+    fn expects(self) -> &'static str {
+        match self {
+            Kind::Any => "any value",
+            Kind::Str => "a str",
+            Kind::Number | Kind::Float => "a number (int, float or Decimal)",
+            Kind::Int => "an int",
+            Kind::Bool => "a bool",
+            Kind::Binary => "bytes",
+            Kind::StringSet => "a set of str",
+            Kind::NumberSet => "a set of numbers",
+            Kind::BinarySet => "a set of bytes",
+            Kind::List => "a list",
+            Kind::Map => "a dict",
+        }
+    }
+
+    fn accepts(self, v: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let is_set = || v.cast::<PySet>().is_ok() || v.cast::<PyFrozenSet>().is_ok();
+        Ok(match self {
+            Kind::Any => true,
+            Kind::Str => v.cast::<PyString>().is_ok(),
+            Kind::Int => v.cast::<PyInt>().is_ok() && v.cast::<PyBool>().is_err(),
+            Kind::Number | Kind::Float => {
+                v.cast::<PyBool>().is_err()
+                    && (v.cast::<PyInt>().is_ok()
+                        || v.cast::<PyFloat>().is_ok()
+                        || v.is_instance(decimal_type(v.py())?)?)
+            }
+            Kind::Bool => v.cast::<PyBool>().is_ok(),
+            Kind::Binary => {
+                v.cast::<PyBytes>().is_ok()
+                    || v.cast::<PyByteArray>().is_ok()
+                    || v.cast::<PyMemoryView>().is_ok()
+            }
+            Kind::StringSet | Kind::NumberSet | Kind::BinarySet => is_set(),
+            Kind::List => v.cast::<PyList>().is_ok() || v.cast::<PyTuple>().is_ok(),
+            Kind::Map => v.cast::<PyDict>().is_ok(),
+        })
+    }
+
+    /// Whether a stored value fits this kind (sets must be of the right member type).
+    fn holds(self, av: &AttributeValue) -> bool {
+        matches!(
+            (self, av),
+            (Kind::Any, _)
+                | (Kind::Str, AttributeValue::S(_))
+                | (Kind::Number | Kind::Int | Kind::Float, AttributeValue::N(_))
+                | (Kind::Bool, AttributeValue::Bool(_))
+                | (Kind::Binary, AttributeValue::B(_))
+                | (Kind::StringSet, AttributeValue::Ss(_))
+                | (Kind::NumberSet, AttributeValue::Ns(_))
+                | (Kind::BinarySet, AttributeValue::Bs(_))
+                | (Kind::List, AttributeValue::L(_))
+                | (Kind::Map, AttributeValue::M(_))
+        )
+    }
+}
+
+fn type_letter(av: &AttributeValue) -> &'static str {
+    match av {
+        AttributeValue::S(_) => "S",
+        AttributeValue::N(_) => "N",
+        AttributeValue::B(_) => "B",
+        AttributeValue::Bool(_) => "BOOL",
+        AttributeValue::Null(_) => "NULL",
+        AttributeValue::Ss(_) => "SS",
+        AttributeValue::Ns(_) => "NS",
+        AttributeValue::Bs(_) => "BS",
+        AttributeValue::L(_) => "L",
+        AttributeValue::M(_) => "M",
+        _ => "unknown",
+    }
+}
+
+fn short_repr(v: &Bound<'_, PyAny>) -> String {
+    let r = v.repr().map(|r| r.to_string()).unwrap_or_default();
+    if r.chars().count() > 60 {
+        format!("{}...", r.chars().take(57).collect::<String>())
+    } else {
+        r
+    }
+}
+
+struct Field {
+    db_name: Py<PyString>,
+    db_name_str: String,
+    py_name: Py<PyString>,
+    /// `User.age`, for messages.
+    label: String,
+    /// `NumberAttribute`, for messages.
+    attr_type: String,
+    kind: Kind,
+    /// Called with the plain value after loading (Enum, datetime, JSON, typed maps...).
+    load: Option<Py<PyAny>>,
+    /// Called with the attribute's value before storing it.
+    dump: Option<Py<PyAny>>,
+    /// Called (no arguments) for a value when the stored item lacks the attribute.
+    default: Option<Py<PyAny>>,
+}
+
+impl Field {
+    fn load<'py>(&self, py: Python<'py>, av: &AttributeValue) -> PyResult<Bound<'py, PyAny>> {
+        if !self.kind.holds(av) {
+            return Err(PyValueError::new_err(format!(
+                "{}: the stored value is of DynamoDB type {}, but {} holds {}",
+                self.label,
+                type_letter(av),
+                self.attr_type,
+                self.kind.expects()
+            )));
+        }
+        let value = match (self.kind, av) {
+            (Kind::Str, AttributeValue::S(s)) => PyString::new(py, s).into_any(),
+            (Kind::Float, AttributeValue::N(n)) => {
+                let f: f64 = n.parse().map_err(|_| {
+                    PyValueError::new_err(format!("{}: cannot read number {n:?}", self.label))
+                })?;
+                PyFloat::new(py, f).into_any()
+            }
+            (Kind::Int, AttributeValue::N(n)) => {
+                let v = n_to_py(py, n)?;
+                if v.cast::<PyInt>().is_err() {
+                    return Err(PyValueError::new_err(format!(
+                        "{}: the stored number {n} is not a whole number, but {} holds ints",
+                        self.label, self.attr_type
+                    )));
+                }
+                v
+            }
+            _ => av_to_py(py, av)?,
+        };
+        match &self.load {
+            Some(load) => load.bind(py).call1((value,)),
+            None => Ok(value),
+        }
+    }
+
+    /// The stored form of a value, checked against the attribute's kind.
+    fn to_av(&self, v: &Bound<'_, PyAny>) -> PyResult<AttributeValue> {
+        if !self.kind.accepts(v)? {
+            return Err(PyTypeError::new_err(format!(
+                "{}: {} expects {}, got {} {}",
+                self.label,
+                self.attr_type,
+                self.kind.expects(),
+                type_name(v),
+                short_repr(v)
+            )));
+        }
+        let av = py_to_value(v, &self.label)?;
+        if !self.kind.holds(&av) {
+            return Err(PyTypeError::new_err(format!(
+                "{}: {} expects {}, got a set of {}",
+                self.label,
+                self.attr_type,
+                self.kind.expects(),
+                match av {
+                    AttributeValue::Ss(_) => "str",
+                    AttributeValue::Ns(_) => "numbers",
+                    _ => "bytes",
+                }
+            )));
+        }
+        Ok(av)
+    }
+}
+
+static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `object.__setattr__`: bypasses a model's own `__setattr__` (pydantic validates there).
+fn set_raw(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: all three are valid, live objects for the duration of the call; the function only
+    // borrows them, and a -1 return sets the Python error that PyErr::fetch takes.
+    let rc = unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(PyErr::fetch(obj.py()))
+    }
+}
+
+#[pyclass(module = "pydynox._core", frozen)]
+pub struct ModelSchema {
+    cls: Py<PyType>,
+    fields: Arc<Vec<Field>>,
+    by_db_name: Arc<HashMap<String, usize>>,
+    /// False for projected reads: an attribute that was not asked for must stay None, or a later
+    /// save would overwrite the stored value with the default.
+    apply_defaults: bool,
+    /// Pydantic models keep their bookkeeping in slots that must be filled on load.
+    pydantic: bool,
+    /// Defaults of pydantic private attributes, copied into each loaded instance.
+    private_defaults: Option<Py<PyDict>>,
+    discriminator: Option<String>,
+    /// Discriminator value → schema of the subclass it names (every descendant of this class).
+    subclasses: Arc<RwLock<HashMap<String, Py<ModelSchema>>>>,
+}
+
+type FieldSpec = (
+    String,
+    String,
+    String,
+    String,
+    Option<Py<PyAny>>,
+    Option<Py<PyAny>>,
+    Option<Py<PyAny>>,
+);
+
+#[pymethods]
+impl ModelSchema {
+    /// `fields`: `(db_name, py_name, kind, attr_type, load, dump, default_factory)` per attribute.
+    #[new]
+    #[pyo3(signature = (cls, fields, discriminator=None, pydantic=false, private_defaults=None))]
+    fn new(
+        py: Python<'_>,
+        cls: Bound<'_, PyType>,
+        fields: Vec<FieldSpec>,
+        discriminator: Option<String>,
+        pydantic: bool,
+        private_defaults: Option<Py<PyDict>>,
+    ) -> PyResult<Self> {
+        let model = cls.qualname()?.to_string();
+        let mut by_db_name = HashMap::with_capacity(fields.len());
+        let mut compiled = Vec::with_capacity(fields.len());
+        for (i, (db, name, kind, attr_type, load, dump, default)) in fields.into_iter().enumerate() {
+            if by_db_name.insert(db.clone(), i).is_some() {
+                return Err(PyValueError::new_err(format!(
+                    "{model}: two attributes are stored under the name {db:?}"
+                )));
+            }
+            compiled.push(Field {
+                db_name: PyString::intern(py, &db).unbind(),
+                py_name: PyString::intern(py, &name).unbind(),
+                label: format!("{model}.{name}"),
+                attr_type,
+                kind: Kind::parse(&kind)?,
+                load: load.filter(|f| !f.is_none(py)),
+                dump: dump.filter(|f| !f.is_none(py)),
+                default: default.filter(|f| !f.is_none(py)),
+                db_name_str: db,
+            });
+        }
+        Ok(ModelSchema {
+            cls: cls.unbind(),
+            fields: Arc::new(compiled),
+            by_db_name: Arc::new(by_db_name),
+            apply_defaults: true,
+            pydantic,
+            private_defaults,
+            discriminator,
+            subclasses: Arc::new(RwLock::new(HashMap::new())),
+        })
+    }
+
+    /// The same schema for projected reads: attributes missing from the item stay None.
+    fn projected(&self, py: Python<'_>) -> Self {
+        ModelSchema {
+            cls: self.cls.clone_ref(py),
+            fields: Arc::clone(&self.fields),
+            by_db_name: Arc::clone(&self.by_db_name),
+            apply_defaults: false,
+            pydantic: self.pydantic,
+            private_defaults: self.private_defaults.as_ref().map(|d| d.clone_ref(py)),
+            discriminator: self.discriminator.clone(),
+            subclasses: Arc::clone(&self.subclasses),
+        }
+    }
+
+    /// Items whose discriminator holds `value` load as the class of `schema`.
+    fn register(&self, value: String, schema: Py<ModelSchema>) {
+        self.subclasses.write().insert(value, schema);
+    }
+
+    /// An instance from a plain item (`{"pk": "A", "age": 3}`), as if DynamoDB had returned it.
+    fn load<'py>(&self, py: Python<'py>, item: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.hydrate(py, py_to_item(item, "item")?)
+    }
+
+    /// The instance's item, checked attribute by attribute. With `base` (what was loaded or last
+    /// saved), also what changed: `(snapshot, {db_name: value} changed, [db_name] removed)`;
+    /// attributes of `base` that the model does not declare are carried over untouched.
+    ///
+    /// `extra` holds attributes the model does not declare (kept by models that are not strict).
+    #[pyo3(signature = (instance, base=None, extra=None))]
+    fn dump<'py>(
+        &self,
+        py: Python<'py>,
+        instance: &Bound<'py, PyAny>,
+        base: Option<PyRef<'py, Snapshot>>,
+        extra: Option<Bound<'py, PyDict>>,
+    ) -> PyResult<(Snapshot, Bound<'py, PyDict>, Bound<'py, PyList>)> {
+        let values = instance
+            .getattr(intern!(py, "__dict__"))?
+            .cast_into::<PyDict>()
+            .map_err(|_| PyTypeError::new_err("a model instance must have a __dict__"))?;
+        let mut item: Item = match &base {
+            Some(b) => b
+                .item
+                .iter()
+                .filter(|(k, _)| !self.by_db_name.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            None => Item::with_capacity(self.fields.len()),
+        };
+        let changed = PyDict::new(py);
+        let removed = PyList::empty(py);
+        for f in self.fields.iter() {
+            let mut value = values.get_item(f.py_name.bind(py))?;
+            if let (Some(v), Some(dump)) = (&value, &f.dump) {
+                if !v.is_none() {
+                    value = Some(dump.bind(py).call1((v,))?);
+                }
+            }
+            let Some(value) = value.filter(|v| !v.is_none()) else {
+                if base.as_ref().is_some_and(|b| b.item.contains_key(&f.db_name_str)) {
+                    removed.append(f.db_name.bind(py))?;
+                }
+                continue;
+            };
+            let av = f.to_av(&value)?;
+            let unchanged = base
+                .as_ref()
+                .is_some_and(|b| b.item.get(&f.db_name_str) == Some(&av));
+            if !unchanged {
+                changed.set_item(f.db_name.bind(py), &value)?;
+            }
+            item.insert(f.db_name_str.clone(), av);
+        }
+        if let Some(extra) = extra {
+            for (name, value) in extra.iter() {
+                let name: String = name.extract()?;
+                if self.by_db_name.contains_key(&name) {
+                    continue;
+                }
+                if value.is_none() {
+                    if item.remove(&name).is_some() {
+                        removed.append(&name)?;
+                    }
+                    continue;
+                }
+                let av = py_to_value(&value, &name)?;
+                if base.as_ref().and_then(|b| b.item.get(&name)) != Some(&av) {
+                    changed.set_item(&name, &value)?;
+                }
+                item.insert(name, av);
+            }
+        }
+        Ok((Snapshot { item }, changed, removed))
+    }
+
+    /// One value in its stored form, checked: used for keys, conditions and updates.
+    fn dump_value<'py>(&self, py: Python<'py>, db_name: &str, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let Some(&i) = self.by_db_name.get(db_name) else {
+            return Ok(value.clone());
+        };
+        let f = &self.fields[i];
+        let value = match &f.dump {
+            Some(dump) if !value.is_none() => dump.bind(py).call1((value,))?,
+            _ => value.clone(),
+        };
+        f.to_av(&value)?;
+        Ok(value)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let name = self
+            .cls
+            .bind(py)
+            .qualname()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        format!("ModelSchema({name}, {} attributes)", self.fields.len())
+    }
+}
+
+impl ModelSchema {
+    /// The schema that loads `item`: a registered subclass when the discriminator names one.
+    fn pick(&self, py: Python<'_>, item: &Item) -> Option<Py<ModelSchema>> {
+        let d = self.discriminator.as_ref()?;
+        let AttributeValue::S(value) = item.get(d)? else {
+            return None;
+        };
+        self.subclasses.read().get(value).map(|s| s.clone_ref(py))
+    }
+
+    /// Builds an instance from a stored item; the item becomes the instance's snapshot.
+    pub fn hydrate<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(sub) = self.pick(py, &item) {
+            return sub.get().build(py, item, self.apply_defaults);
+        }
+        self.build(py, item, self.apply_defaults)
+    }
+
+    fn build<'py>(&self, py: Python<'py>, item: Item, defaults: bool) -> PyResult<Bound<'py, PyAny>> {
+        let object_new = OBJECT_NEW.get_or_try_init(py, || {
+            py.import("builtins")?
+                .getattr("object")?
+                .getattr("__new__")
+                .map(Bound::unbind)
+        })?;
+        let obj = object_new.bind(py).call1((self.cls.bind(py),))?;
+        let values = PyDict::new(py);
+        let fields_set = if self.pydantic { Some(PySet::empty(py)?) } else { None };
+        for f in self.fields.iter() {
+            let value = match item.get(&f.db_name_str) {
+                Some(AttributeValue::Null(_)) | None => match &f.default {
+                    Some(factory) if defaults => factory.bind(py).call0()?,
+                    _ => py.None().into_bound(py),
+                },
+                Some(av) => {
+                    if let Some(set) = &fields_set {
+                        set.add(f.py_name.bind(py))?;
+                    }
+                    f.load(py, av)?
+                }
+            };
+            values.set_item(f.py_name.bind(py), value)?;
+        }
+        set_raw(&obj, intern!(py, "__dict__"), values.as_any())?;
+        let snapshot = Bound::new(py, Snapshot { item })?;
+        match fields_set {
+            None => set_raw(&obj, intern!(py, "_pydynox_snapshot"), snapshot.as_any())?,
+            Some(fields_set) => {
+                let private = match &self.private_defaults {
+                    Some(d) => d.bind(py).copy()?,
+                    None => PyDict::new(py),
+                };
+                private.set_item(intern!(py, "_pydynox_snapshot"), snapshot)?;
+                set_raw(&obj, intern!(py, "__pydantic_fields_set__"), fields_set.as_any())?;
+                set_raw(&obj, intern!(py, "__pydantic_extra__"), &py.None().into_bound(py))?;
+                set_raw(&obj, intern!(py, "__pydantic_private__"), private.as_any())?;
+            }
+        }
+        Ok(obj)
+    }
+}
+
+/// Items out of an operation: model instances when a schema is given, plain dicts otherwise.
+pub fn item_out<'py>(
+    py: Python<'py>,
+    item: Item,
+    model: Option<&Py<ModelSchema>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match model {
+        Some(schema) => schema.get().hydrate(py, item),
+        None => Ok(crate::convert::item_to_py(py, &item)?.into_any()),
+    }
+}
+
+pub fn items_out<'py>(
+    py: Python<'py>,
+    items: Vec<Item>,
+    model: Option<&Py<ModelSchema>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for item in items {
+        list.append(item_out(py, item, model)?)?;
+    }
+    Ok(list)
+}
