@@ -11,6 +11,7 @@ import boto3
 import pytest
 from pydynox import DynamoDBClient
 from support.fault_proxy import FaultProxy
+from support.model_twin import ModelTwin
 from support.moto_server import MotoServer
 from support.twin import Twin
 
@@ -82,3 +83,20 @@ def mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def api(client: DynamoDBClient, mode: str) -> Twin:
     return Twin(client, mode)
+
+
+@pytest.fixture
+def twin(mode: str) -> ModelTwin:
+    """``await twin(user).save()``: the model's async method, or its ``sync_`` twin (see ``mode``)."""
+    return ModelTwin(mode)
+
+
+@pytest.fixture
+def table_name(boto: Any) -> Iterator[str]:
+    """A fresh table name for a model's table; the table is deleted afterwards if it was created."""
+    name = unique_name("m")
+    yield name
+    try:
+        boto.delete_table(TableName=name)
+    except boto.exceptions.ResourceNotFoundException:
+        pass

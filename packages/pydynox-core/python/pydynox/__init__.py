@@ -23,6 +23,7 @@ from pydynox.client import DynamoDBClient, StatementResult
 from pydynox.conditions import Condition
 from pydynox.config import ModelConfig, clear_default_client, get_default_client, set_default_client
 from pydynox.generators import AutoGenerate
+from pydynox.integrations import dynamodb_model
 from pydynox.model import Model
 
 __version__: str = _core_version
@@ -40,6 +41,7 @@ __all__ = [
     "__version__",
     "clear_default_client",
     "configure_runtime",
+    "dynamodb_model",
     "events",
     "exceptions",
     "get_default_client",

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydynox._model_info import ModelInfo
 from pydynox.atomic import UpdateAction, build_update
+from pydynox.attributes.primitives import StringAttribute
 from pydynox.conditions import Condition
 from pydynox.exceptions import ConditionalCheckFailedException, ItemTooLargeException
 from pydynox.expressions import ExpressionBuilder
@@ -75,7 +76,8 @@ def _version_guard(info: ModelInfo, current: Any) -> Condition:
     assert info.version is not None
     if current is None:
         return info.version.not_exists()
-    return info.version == current
+    guard: Condition = info.version == current
+    return guard
 
 
 # -- save ------------------------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def check_complete(info: ModelInfo, instance: Any) -> None:
             role = "partition key" if attr.partition_key else "sort key"
             hint = (
                 f" (its template {attr.template!r} needs {', '.join(attr.placeholders)})"
-                if getattr(attr, "template", None)
+                if isinstance(attr, StringAttribute) and attr.template is not None
                 else ""
             )
             raise ValueError(f"{info.name}.{attr.name} ({role}) has no value{hint}")

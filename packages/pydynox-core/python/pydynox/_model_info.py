@@ -138,7 +138,8 @@ class ModelInfo:
         client = config.client or get_default_client()
         if client is None:
             raise RuntimeError(
-                f"{self.name} has no client: pass ModelConfig(client=...) or call pydynox.set_default_client(...)"
+                f"{self.name} has no client: pass ModelConfig(client=...) "
+                "or call pydynox.set_default_client(...)"
             )
         return client
 

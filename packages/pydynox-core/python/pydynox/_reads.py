@@ -92,7 +92,8 @@ def _key_condition(
     info: ModelInfo, partition_value: Any, sort_condition: Condition | None, builder: ExpressionBuilder
 ) -> str:
     assert info.partition_key is not None
-    text = (info.partition_key == partition_value).build(builder)
+    pk_condition: Condition = info.partition_key == partition_value
+    text = pk_condition.build(builder)
     if sort_condition is None:
         return text
     sk = info.sort_key
@@ -107,7 +108,8 @@ def _key_condition(
     paths = sort_condition.paths()
     if sk is None or len(paths) != 1 or paths[0] is not sk:
         raise ValueError(
-            f"{info.name}: sort_key_condition must be a condition on the sort key {sk.name if sk else '(none)'}"
+            f"{info.name}: sort_key_condition must be a condition on the sort key "
+            f"{sk.name if sk else '(the model has none)'}"
         )
     return f"{text} AND {sort_condition.build(builder)}"
 
@@ -139,7 +141,7 @@ def query_spec(
     elif key_values:
         raise TypeError(f"{info.name}.query() got unexpected arguments {sorted(key_values)}")
     builder = ExpressionBuilder(info)
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "table": config.table,
         "key_condition_expression": _key_condition(info, partition_key, sort_key_condition, builder),
         "filter_expression": _filter(builder, filter_condition),

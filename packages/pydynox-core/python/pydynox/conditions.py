@@ -131,6 +131,7 @@ class FunctionCondition(Condition):
 class _Group(Condition):
     __slots__ = ("conditions",)
     joiner = ""
+    conditions: tuple[Condition, ...]
 
     def __init__(self, *conditions: Condition) -> None:
         if len(conditions) < 2:
@@ -138,7 +139,10 @@ class _Group(Condition):
         flat: list[Condition] = []
         for c in conditions:
             _check(c, type(self).__name__)
-            flat.extend(c.conditions if type(c) is type(self) else (c,))  # type: ignore[attr-defined]
+            if isinstance(c, _Group) and type(c) is type(self):
+                flat.extend(c.conditions)
+            else:
+                flat.append(c)
         self.conditions = tuple(flat)
 
     def build(self, builder: ExpressionBuilder) -> str:

@@ -10,7 +10,7 @@ from pydynox._core import generate_value
 __all__ = ["AutoGenerate"]
 
 
-class AutoGenerate(str, enum.Enum):
+class AutoGenerate(enum.StrEnum):
     """Use as an attribute's ``default``; the value is generated when the item is saved without one.
 
     - ``UUID4``: ``"1a9f8afc-4eca-43c3-8c57-c3ca9f3d940e"``

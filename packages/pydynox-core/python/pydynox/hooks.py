@@ -44,7 +44,7 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class HookType(str, enum.Enum):
+class HookType(enum.StrEnum):
     BEFORE_SAVE = "before_save"
     AFTER_SAVE = "after_save"
     BEFORE_DELETE = "before_delete"

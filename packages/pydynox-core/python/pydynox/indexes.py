@@ -5,7 +5,9 @@
     class User(Model):
         ...
         by_email = GlobalSecondaryIndex("email-index", partition_key="email")
-        by_status = GlobalSecondaryIndex("status-index", partition_key=["tenant", "status"], sort_key="created")
+        by_status = GlobalSecondaryIndex(
+            "status-index", partition_key=["tenant", "status"], sort_key="created"
+        )
         by_age = LocalSecondaryIndex("age-index", sort_key="age", projection=["name"])
 
 Keys name Python attributes of the model; a list gives a multi-attribute key (up to four).

@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     from pydynox.conditions import Condition
     from pydynox.query import AsyncQueryResult, AsyncScanResult, QueryResult, ScanResult
 
-__all__ = ["Model"]
+__all__ = ["Model", "ModelOperations"]
 
-M = TypeVar("M", bound="Model")
+M = TypeVar("M", bound="ModelOperations")
 
 
 def collect_attributes(cls: type) -> dict[str, Attribute[Any]]:
@@ -57,54 +57,13 @@ def _strict_setattr(self: Model, name: str, value: Any) -> None:
     object.__setattr__(self, name, value)
 
 
-class Model:
-    """Base class of models; see the module docstring."""
+class ModelOperations:
+    """The public methods every model has, whatever declares its attributes (``Model``, the pydantic
+    and dataclass bases). They work on ``cls._pydynox_info`` and the instance's ``__dict__``."""
 
-    __slots__ = ("__dict__", "__weakref__", "_pydynox_extra", "_pydynox_snapshot")
+    __slots__ = ()
 
-    model_config: ClassVar[ModelConfig]
     _pydynox_info: ClassVar[ModelInfo]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        config = getattr(cls, "model_config", None)
-        if config is not None and not isinstance(config, ModelConfig):
-            raise TypeError(
-                f"{cls.__qualname__}.model_config must be a ModelConfig, got {type(config).__name__}"
-            )
-        info = ModelInfo(cls, config, collect_attributes(cls))
-        cls._pydynox_info = info
-        if info.strict:
-            cls.__setattr__ = _strict_setattr  # type: ignore[method-assign,assignment]
-
-    def __init__(self, **values: Any) -> None:
-        info = self._pydynox_info
-        attributes = info.attributes
-        state = self.__dict__
-        extra: dict[str, Any] | None = None
-        for name, value in values.items():
-            if name not in attributes:
-                if info.strict:
-                    raise AttributeError(f"{info.name} has no attribute {name!r} (strict_attributes=True)")
-                if extra is None:
-                    extra = {}
-                extra[name] = value
-        for name, attr in attributes.items():
-            state[name] = values[name] if name in values else attr.default_value()
-        for attr in info.templated:
-            if state.get(attr.name) is None and all(state.get(p) is not None for p in attr.placeholders):
-                state[attr.name] = attr.build_key(state)
-        if info.discriminator is not None and state.get(info.discriminator.name) is None:
-            state[info.discriminator.name] = info.discriminator_value
-        for attr in info.required:
-            if state.get(attr.name) is None and not attr.default:
-                raise ValueError(f"{info.name}.{attr.name} is required")
-        if extra is not None:
-            object.__setattr__(self, "_pydynox_extra", extra)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if v is not None)
-        return f"{type(self).__qualname__}({fields})"
 
     # -- plain data ------------------------------------------------------------------------------------
 
@@ -112,7 +71,7 @@ class Model:
         """The item as stored: DynamoDB attribute names, stored values (an Enum as its value, a
         datetime as text...), no None values."""
         snapshot, _, _ = self._pydynox_info.core.dump(self, None, _crud.info_of(self).get_extra(self))
-        return snapshot.to_dict()  # type: ignore[no-any-return]
+        return snapshot.to_dict()
 
     @classmethod
     def from_dict(cls: type[M], data: dict[str, Any]) -> M:
@@ -139,7 +98,7 @@ class Model:
         """The item's size in bytes by DynamoDB's rules (what the 400 KB limit applies to)."""
         info = self._pydynox_info
         snapshot, _, _ = info.core.dump(self, info.get_snapshot(self), info.get_extra(self))
-        return snapshot.size()  # type: ignore[no-any-return]
+        return snapshot.size()
 
     # -- TTL -------------------------------------------------------------------------------------------
 
@@ -147,7 +106,7 @@ class Model:
     def is_expired(self) -> bool:
         """True when the TTL attribute is in the past (DynamoDB deletes expired items lazily)."""
         expires = self._ttl_value()
-        return expires is not None and expires <= _dt.datetime.now(_dt.timezone.utc)
+        return expires is not None and expires <= _dt.datetime.now(_dt.UTC)
 
     @property
     def expires_in(self) -> _dt.timedelta | None:
@@ -155,7 +114,7 @@ class Model:
         expires = self._ttl_value()
         if expires is None:
             return None
-        left = expires - _dt.datetime.now(_dt.timezone.utc)
+        left = expires - _dt.datetime.now(_dt.UTC)
         return left if left.total_seconds() > 0 else None
 
     def _ttl_value(self) -> _dt.datetime | None:
@@ -166,8 +125,8 @@ class Model:
         if value is None:
             return None
         if isinstance(value, _dt.datetime):
-            return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
-        return _dt.datetime.fromtimestamp(int(value), tz=_dt.timezone.utc)
+            return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
+        return _dt.datetime.fromtimestamp(int(value), tz=_dt.UTC)
 
     def _ttl_attr(self) -> str:
         info = self._pydynox_info
@@ -177,10 +136,10 @@ class Model:
 
     async def extend_ttl(self, expires: _dt.datetime) -> None:
         """Sets a new expiry time and stores it (an update of that attribute only)."""
-        await self.update(**{self._ttl_attr(): expires})
+        await _crud.update_async(self, {self._ttl_attr(): expires}, None, None, None)
 
     def sync_extend_ttl(self, expires: _dt.datetime) -> None:
-        self.sync_update(**{self._ttl_attr(): expires})
+        _crud.update_sync(self, {self._ttl_attr(): expires}, None, None, None)
 
     # -- single items --------------------------------------------------------------------------------
 
@@ -307,7 +266,11 @@ class Model:
         fields: Sequence[str] | None = None,
         **key_values: Any,
     ) -> AsyncQueryResult:
-        """``async for user in User.query(partition_key="USER#1", sort_key_condition=User.sk.begins_with("ORDER#"))``."""
+        """The items of one partition, as model instances, page after page::
+
+        async for o in Order.query(partition_key="USER#1", sort_key_condition=Order.sk.begins_with("O#")):
+            ...
+        """
         spec = _reads.query_spec(
             cls._pydynox_info, partition_key, sort_key_condition, filter_condition, scan_index_forward,
             consistent_read, as_dict, fields, key_values,
@@ -470,3 +433,53 @@ class Model:
     def sync_delete_table(cls, wait: bool = False) -> None:
         info = cls._pydynox_info
         info.client().sync_delete_table(info.table, wait=wait)
+
+
+class Model(ModelOperations):
+    """Base class of models; see the module docstring."""
+
+    __slots__ = ("__dict__", "__weakref__", "_pydynox_extra", "_pydynox_snapshot")
+
+    model_config: ClassVar[ModelConfig]
+    _pydynox_info: ClassVar[ModelInfo]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        config = getattr(cls, "model_config", None)
+        if config is not None and not isinstance(config, ModelConfig):
+            raise TypeError(
+                f"{cls.__qualname__}.model_config must be a ModelConfig, got {type(config).__name__}"
+            )
+        info = ModelInfo(cls, config, collect_attributes(cls))
+        cls._pydynox_info = info
+        if info.strict:
+            cls.__setattr__ = _strict_setattr  # type: ignore[method-assign,assignment]
+
+    def __init__(self, **values: Any) -> None:
+        info = self._pydynox_info
+        attributes = info.attributes
+        state = self.__dict__
+        extra: dict[str, Any] | None = None
+        for name, value in values.items():
+            if name not in attributes:
+                if info.strict:
+                    raise AttributeError(f"{info.name} has no attribute {name!r} (strict_attributes=True)")
+                if extra is None:
+                    extra = {}
+                extra[name] = value
+        for name, attr in attributes.items():
+            state[name] = values[name] if name in values else attr.default_value()
+        for attr in info.templated:
+            if state.get(attr.name) is None and all(state.get(p) is not None for p in attr.placeholders):
+                state[attr.name] = attr.build_key(state)
+        if info.discriminator is not None and state.get(info.discriminator.name) is None:
+            state[info.discriminator.name] = info.discriminator_value
+        for attr in info.required:
+            if state.get(attr.name) is None and not attr.default:
+                raise ValueError(f"{info.name}.{attr.name} is required")
+        if extra is not None:
+            object.__setattr__(self, "_pydynox_extra", extra)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if v is not None)
+        return f"{type(self).__qualname__}({fields})"

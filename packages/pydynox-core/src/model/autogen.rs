@@ -123,7 +123,10 @@ pub fn generate_value(py: Python<'_>, kind: &str) -> PyResult<Py<PyAny>> {
         "ULID" => ulid().into_pyobject(py)?.into_any().unbind(),
         "KSUID" => ksuid().into_pyobject(py)?.into_any().unbind(),
         "EPOCH" => now.as_secs().into_pyobject(py)?.into_any().unbind(),
-        "EPOCH_MS" => (now.as_millis() as u64).into_pyobject(py)?.into_any().unbind(),
+        "EPOCH_MS" => (now.as_millis() as u64)
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
         "ISO8601" => iso8601_at(now.as_secs())
             .into_pyobject(py)?
             .into_any()
@@ -152,13 +155,19 @@ mod tests {
     fn ulid_known_value() {
         // 0x0000_0000_0001 ms and all-zero randomness.
         assert_eq!(ulid_at(1, [0; 10]), "00000000010000000000000000");
-        assert_eq!(ulid_at(0xFFFF_FFFF_FFFF, [0xff; 10]), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ");
+        assert_eq!(
+            ulid_at(0xFFFF_FFFF_FFFF, [0xff; 10]),
+            "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"
+        );
         assert!(ulid_at(1000, [0; 10]) < ulid_at(1001, [0; 10]));
     }
 
     #[test]
     fn ksuid_bounds() {
-        assert_eq!(ksuid_at(KSUID_EPOCH, [0; 16]), "000000000000000000000000000");
+        assert_eq!(
+            ksuid_at(KSUID_EPOCH, [0; 16]),
+            "000000000000000000000000000"
+        );
         assert_eq!(
             ksuid_at(KSUID_EPOCH + u64::from(u32::MAX), [0xff; 16]),
             "aWgEPTl1tmebfsQzFP4bxwgy80V"

@@ -9,8 +9,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView,
-    PySet, PyString, PyTuple, PyType,
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet,
+    PyString, PyTuple, PyType,
 };
 use pyo3::{ffi, intern};
 
@@ -228,7 +228,11 @@ impl Field {
 static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// `object.__setattr__`: bypasses a model's own `__setattr__` (pydantic validates there).
-fn set_raw(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+fn set_raw(
+    obj: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
     // SAFETY: all three are valid, live objects for the duration of the call; the function only
     // borrows them, and a -1 return sets the Python error that PyErr::fetch takes.
     let rc = unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
@@ -282,7 +286,8 @@ impl ModelSchema {
         let model = cls.qualname()?.to_string();
         let mut by_db_name = HashMap::with_capacity(fields.len());
         let mut compiled = Vec::with_capacity(fields.len());
-        for (i, (db, name, kind, attr_type, load, dump, default)) in fields.into_iter().enumerate() {
+        for (i, (db, name, kind, attr_type, load, dump, default)) in fields.into_iter().enumerate()
+        {
             if by_db_name.insert(db.clone(), i).is_some() {
                 return Err(PyValueError::new_err(format!(
                     "{model}: two attributes are stored under the name {db:?}"
@@ -372,7 +377,10 @@ impl ModelSchema {
                 }
             }
             let Some(value) = value.filter(|v| !v.is_none()) else {
-                if base.as_ref().is_some_and(|b| b.item.contains_key(&f.db_name_str)) {
+                if base
+                    .as_ref()
+                    .is_some_and(|b| b.item.contains_key(&f.db_name_str))
+                {
                     removed.append(f.db_name.bind(py))?;
                 }
                 continue;
@@ -409,7 +417,12 @@ impl ModelSchema {
     }
 
     /// One value in its stored form, checked: used for keys, conditions and updates.
-    fn dump_value<'py>(&self, py: Python<'py>, db_name: &str, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn dump_value<'py>(
+        &self,
+        py: Python<'py>,
+        db_name: &str,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Some(&i) = self.by_db_name.get(db_name) else {
             return Ok(value.clone());
         };
@@ -451,7 +464,12 @@ impl ModelSchema {
         self.build(py, item, self.apply_defaults)
     }
 
-    fn build<'py>(&self, py: Python<'py>, item: Item, defaults: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn build<'py>(
+        &self,
+        py: Python<'py>,
+        item: Item,
+        defaults: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let object_new = OBJECT_NEW.get_or_try_init(py, || {
             py.import("builtins")?
                 .getattr("object")?
@@ -460,7 +478,11 @@ impl ModelSchema {
         })?;
         let obj = object_new.bind(py).call1((self.cls.bind(py),))?;
         let values = PyDict::new(py);
-        let fields_set = if self.pydantic { Some(PySet::empty(py)?) } else { None };
+        let fields_set = if self.pydantic {
+            Some(PySet::empty(py)?)
+        } else {
+            None
+        };
         for f in self.fields.iter() {
             let value = match item.get(&f.db_name_str) {
                 Some(AttributeValue::Null(_)) | None => match &f.default {
@@ -486,8 +508,16 @@ impl ModelSchema {
                     None => PyDict::new(py),
                 };
                 private.set_item(intern!(py, "_pydynox_snapshot"), snapshot)?;
-                set_raw(&obj, intern!(py, "__pydantic_fields_set__"), fields_set.as_any())?;
-                set_raw(&obj, intern!(py, "__pydantic_extra__"), &py.None().into_bound(py))?;
+                set_raw(
+                    &obj,
+                    intern!(py, "__pydantic_fields_set__"),
+                    fields_set.as_any(),
+                )?;
+                set_raw(
+                    &obj,
+                    intern!(py, "__pydantic_extra__"),
+                    &py.None().into_bound(py),
+                )?;
                 set_raw(&obj, intern!(py, "__pydantic_private__"), private.as_any())?;
             }
         }

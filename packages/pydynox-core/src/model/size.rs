@@ -35,7 +35,11 @@ pub fn value_size(v: &AttributeValue) -> usize {
 fn number_size(text: &str) -> usize {
     let negative = text.starts_with('-');
     let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
-    let significant = digits.trim_start_matches('0').trim_end_matches('0').len().max(1);
+    let significant = digits
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .len()
+        .max(1);
     significant.div_ceil(2) + 1 + usize::from(negative)
 }
 
@@ -60,7 +64,10 @@ mod tests {
         item.insert("b".into(), AttributeValue::B(Blob::new(vec![0; 10])));
         item.insert(
             "l".into(),
-            AttributeValue::L(vec![AttributeValue::Bool(true), AttributeValue::S("xy".into())]),
+            AttributeValue::L(vec![
+                AttributeValue::Bool(true),
+                AttributeValue::S("xy".into()),
+            ]),
         );
         // pk: 2+3, b: 1+10, l: 1 + 3 + (1+1) + (1+2)
         assert_eq!(item_size(&item), 5 + 11 + 9);

@@ -14,10 +14,10 @@ use super::{
 };
 use crate::client::CoreClient;
 use crate::convert::{py_to_item, py_to_value, Item};
-use crate::model::schema::item_out;
-use crate::model::{ModelSchema, Snapshot};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
+use crate::model::schema::item_out;
+use crate::model::{ModelSchema, Snapshot};
 
 /// Adds the table to errors that are about it, so "not found" says which table.
 pub fn about_table(mut err: OpError, table: &str) -> OpError {
@@ -351,7 +351,9 @@ impl CoreClient {
                 .await;
                 (result, stats)
             },
-            move |py, attrs, metrics| metrics_or_item(py, wants_item, attrs, metrics, model.as_ref()),
+            move |py, attrs, metrics| {
+                metrics_or_item(py, wants_item, attrs, metrics, model.as_ref())
+            },
         )
     }
 }

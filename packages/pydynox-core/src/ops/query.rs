@@ -11,10 +11,10 @@ use super::item::about_table;
 use super::{require_table, ExprArgs, Names};
 use crate::client::{CoreClient, Shared};
 use crate::convert::{item_to_py, items_to_py, py_to_item, Item};
-use crate::model::schema::items_out;
-use crate::model::ModelSchema;
 use crate::errors::{from_sdk, no_extra, request_id_of, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
+use crate::model::schema::items_out;
+use crate::model::ModelSchema;
 
 /// One page of a Query or Scan.
 #[pyclass(module = "pydynox._core", frozen, get_all)]

@@ -182,12 +182,14 @@ class Attribute(Path, Generic[T]):
             if self.kind in ("SS", "NS", "BS") or self.kind == "any":
                 return self._stored_value(_as_set(self, value))
             raise TypeError(
-                f"{self.model_name}.{self.name}: delete() removes members from a set; {type(self).__name__} is not a set"
+                f"{self.model_name}.{self.name}: delete() removes members from a set; "
+                f"{type(self).__name__} is not a set"
             )
         if role == "list":
             if self.kind not in ("L", "any"):
                 raise TypeError(
-                    f"{self.model_name}.{self.name}: append()/prepend() work on lists, not {type(self).__name__}"
+                    f"{self.model_name}.{self.name}: append()/prepend() work on lists, "
+                    f"not {type(self).__name__}"
                 )
             return self._stored_value(value)
         return value
@@ -221,7 +223,7 @@ def to_plain(value: Any) -> Any:
         return to_plain(value.value)
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.timezone.utc)
+            value = value.replace(tzinfo=_dt.UTC)
         return value.isoformat()
     if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()

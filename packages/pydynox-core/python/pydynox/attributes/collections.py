@@ -19,7 +19,8 @@ M = TypeVar("M")
 
 
 class ListAttribute(Attribute[list[Any]]):
-    """A list (``L``). ``of=`` types the elements with another attribute (``ListAttribute(of=EnumAttribute(Color))``)."""
+    """A list (``L``). ``of=`` types the elements with another attribute:
+    ``ListAttribute(of=EnumAttribute(Color))``."""
 
     kind = "L"
 
@@ -76,7 +77,8 @@ class MapAttribute(Attribute[Any], Generic[M]):
             value = from_plain(self.model_class, value, f"{self.model_name}.{self.name}")
         if not isinstance(value, self.model_class):
             raise TypeError(
-                f"{self.model_name}.{self.name}: expects a {self.model_class.__name__}, got {type(value).__name__}"
+                f"{self.model_name}.{self.name}: expects a {self.model_class.__name__}, "
+                f"got {type(value).__name__}"
             )
         return to_plain(value)
 

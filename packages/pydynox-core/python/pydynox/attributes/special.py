@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=enum.Enum)
-UTC = _dt.timezone.utc
+UTC = _dt.UTC
 
 
 class JSONAttribute(Attribute[Any]):
@@ -109,11 +109,13 @@ class DatetimeAttribute(Attribute[_dt.datetime]):
     def dump(self, value: Any) -> str:
         if not isinstance(value, _dt.datetime):
             raise TypeError(
-                f"{self.model_name}.{self.name}: DatetimeAttribute expects a datetime, got {type(value).__name__}"
+                f"{self.model_name}.{self.name}: DatetimeAttribute expects a datetime, "
+                f"got {type(value).__name__}"
             )
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.isoformat()
+        text: str = value.isoformat()
+        return text
 
     def load(self, value: Any) -> _dt.datetime:
         return _dt.datetime.fromisoformat(value)
@@ -159,7 +161,8 @@ class TTLAttribute(Attribute[_dt.datetime]):
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             return int(value)
         raise TypeError(
-            f"{self.model_name}.{self.name}: TTLAttribute expects a datetime or epoch seconds, got {type(value).__name__}"
+            f"{self.model_name}.{self.name}: TTLAttribute expects a datetime or epoch seconds, "
+            f"got {type(value).__name__}"
         )
 
     def load(self, value: Any) -> _dt.datetime:

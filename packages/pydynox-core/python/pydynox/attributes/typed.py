@@ -53,13 +53,12 @@ def _convert(tp: Any, value: Any) -> Any:
     if origin is typing.Annotated:
         return _convert(typing.get_args(tp)[0], value)
     if origin in (list, tuple, set, frozenset):
-        args = typing.get_args(tp)
-        elem = args[0] if args else Any
+        elem = (typing.get_args(tp) or (Any,))[0]
         items = [_convert(elem, v) for v in value]
         return origin(items)
     if origin is dict:
-        args = typing.get_args(tp)
-        vt = args[1] if len(args) == 2 else Any
+        pair = typing.get_args(tp)
+        vt = pair[1] if len(pair) == 2 else Any
         return {k: _convert(vt, v) for k, v in value.items()}
     if not isinstance(tp, type):
         return value
