@@ -263,7 +263,7 @@ class DynamoDBClient:
         index_name: str | None = None,
         last_evaluated_key: Key | None = None,
         consistent_read: bool = False,
-    ) -> AsyncQueryResult:
+    ) -> AsyncQueryResult[Item]:
         """An async iterator over the matching items, fetching pages as needed."""
 
         async def fetch(limit: int | None, exclusive_start_key: Item | None) -> Page:
@@ -273,7 +273,7 @@ class DynamoDBClient:
                 index_name, exclusive_start_key, consistent_read,
             )  # fmt: skip
 
-        return AsyncQueryResult(fetch, limit, page_size, _start(last_evaluated_key))
+        return AsyncQueryResult[Item](fetch, limit, page_size, _start(last_evaluated_key))
 
     def sync_query(
         self,
@@ -289,7 +289,7 @@ class DynamoDBClient:
         index_name: str | None = None,
         last_evaluated_key: Key | None = None,
         consistent_read: bool = False,
-    ) -> QueryResult:
+    ) -> QueryResult[Item]:
         def fetch(limit: int | None, exclusive_start_key: Item | None) -> Page:
             return self._core.query_page(
                 False, table, key_condition_expression, filter_expression, projection_expression,
@@ -297,7 +297,7 @@ class DynamoDBClient:
                 index_name, exclusive_start_key, consistent_read,
             )  # fmt: skip
 
-        return QueryResult(fetch, limit, page_size, _start(last_evaluated_key))
+        return QueryResult[Item](fetch, limit, page_size, _start(last_evaluated_key))
 
     def scan(
         self,
@@ -313,7 +313,7 @@ class DynamoDBClient:
         consistent_read: bool = False,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> AsyncScanResult:
+    ) -> AsyncScanResult[Item]:
         """An async iterator over the table's (or index's) items, fetching pages as needed."""
 
         async def fetch(limit: int | None, exclusive_start_key: Item | None) -> Page:
@@ -323,7 +323,7 @@ class DynamoDBClient:
                 segment, total_segments,
             )  # fmt: skip
 
-        return AsyncScanResult(fetch, limit, page_size, _start(last_evaluated_key))
+        return AsyncScanResult[Item](fetch, limit, page_size, _start(last_evaluated_key))
 
     def sync_scan(
         self,
@@ -339,7 +339,7 @@ class DynamoDBClient:
         consistent_read: bool = False,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> ScanResult:
+    ) -> ScanResult[Item]:
         def fetch(limit: int | None, exclusive_start_key: Item | None) -> Page:
             return self._core.scan_page(
                 False, table, filter_expression, projection_expression, expression_attribute_names,
@@ -347,7 +347,7 @@ class DynamoDBClient:
                 segment, total_segments,
             )  # fmt: skip
 
-        return ScanResult(fetch, limit, page_size, _start(last_evaluated_key))
+        return ScanResult[Item](fetch, limit, page_size, _start(last_evaluated_key))
 
     async def query_page(
         self,

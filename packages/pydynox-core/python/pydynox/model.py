@@ -265,7 +265,7 @@ class ModelOperations:
         as_dict: bool = False,
         fields: Sequence[str] | None = None,
         **key_values: Any,
-    ) -> AsyncQueryResult:
+    ) -> AsyncQueryResult[M]:
         """The items of one partition, as model instances, page after page::
 
         async for o in Order.query(partition_key="USER#1", sort_key_condition=Order.sk.begins_with("O#")):
@@ -291,7 +291,7 @@ class ModelOperations:
         as_dict: bool = False,
         fields: Sequence[str] | None = None,
         **key_values: Any,
-    ) -> QueryResult:
+    ) -> QueryResult[M]:
         spec = _reads.query_spec(
             cls._pydynox_info, partition_key, sort_key_condition, filter_condition, scan_index_forward,
             consistent_read, as_dict, fields, key_values,
@@ -310,7 +310,7 @@ class ModelOperations:
         total_segments: int | None = None,
         as_dict: bool = False,
         fields: Sequence[str] | None = None,
-    ) -> AsyncScanResult:
+    ) -> AsyncScanResult[M]:
         spec = _reads.scan_spec(
             cls._pydynox_info, filter_condition, consistent_read, segment, total_segments, as_dict, fields
         )
@@ -328,7 +328,7 @@ class ModelOperations:
         total_segments: int | None = None,
         as_dict: bool = False,
         fields: Sequence[str] | None = None,
-    ) -> ScanResult:
+    ) -> ScanResult[M]:
         spec = _reads.scan_spec(
             cls._pydynox_info, filter_condition, consistent_read, segment, total_segments, as_dict, fields
         )

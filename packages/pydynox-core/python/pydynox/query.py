@@ -55,7 +55,7 @@ class _Cursor:
             wanted = remaining if wanted is None else min(wanted, remaining)
         return {"limit": wanted, "exclusive_start_key": self.last_evaluated_key}
 
-    def accept(self, page: Page) -> list[Item]:
+    def accept(self, page: Page) -> list[Any]:
         self.pages += 1
         self.scanned_count += page.scanned_count
         self.last_metrics = page.metrics
@@ -77,7 +77,7 @@ class _AsyncResult(Generic[T]):
     ) -> None:
         self._fetch = fetch
         self._cursor = _Cursor(limit, page_size, last_evaluated_key)
-        self._buffer: list[Item] = []
+        self._buffer: list[T] = []
 
     @property
     def last_evaluated_key(self) -> Item | None:
@@ -93,16 +93,16 @@ class _AsyncResult(Generic[T]):
         """Metrics of the last page fetched."""
         return self._cursor.last_metrics
 
-    async def _next_page(self) -> list[Item] | None:
+    async def _next_page(self) -> list[T] | None:
         request = self._cursor.next_request()
         if request is None:
             return None
         return self._cursor.accept(await self._fetch(**request))
 
-    def __aiter__(self) -> AsyncIterator[Item]:
+    def __aiter__(self) -> AsyncIterator[T]:
         return self
 
-    async def __anext__(self) -> Item:
+    async def __anext__(self) -> T:
         while not self._buffer:
             page = await self._next_page()
             if page is None:
@@ -110,7 +110,7 @@ class _AsyncResult(Generic[T]):
             self._buffer = page[::-1]
         return self._buffer.pop()
 
-    async def pages(self) -> AsyncIterator[list[Item]]:
+    async def pages(self) -> AsyncIterator[list[T]]:
         """Yields the items page by page."""
         if self._buffer:
             buffered, self._buffer = self._buffer[::-1], []
@@ -118,16 +118,16 @@ class _AsyncResult(Generic[T]):
         while (page := await self._next_page()) is not None:
             yield page
 
-    async def all(self) -> list[Item]:
+    async def all(self) -> list[T]:
         """Every remaining item, as one list."""
-        out: list[Item] = []
+        out: list[T] = []
         async for page in self.pages():
             out.extend(page)
         return out
 
     to_list = all
 
-    async def first(self) -> Item | None:
+    async def first(self) -> T | None:
         """The first item, or None; fetches no more than it needs."""
         async for item in self:
             return item
@@ -144,7 +144,7 @@ class _SyncResult(Generic[T]):
     ) -> None:
         self._fetch = fetch
         self._cursor = _Cursor(limit, page_size, last_evaluated_key)
-        self._buffer: list[Item] = []
+        self._buffer: list[T] = []
 
     @property
     def last_evaluated_key(self) -> Item | None:
@@ -160,16 +160,16 @@ class _SyncResult(Generic[T]):
         """Metrics of the last page fetched."""
         return self._cursor.last_metrics
 
-    def _next_page(self) -> list[Item] | None:
+    def _next_page(self) -> list[T] | None:
         request = self._cursor.next_request()
         if request is None:
             return None
         return self._cursor.accept(self._fetch(**request))
 
-    def __iter__(self) -> Iterator[Item]:
+    def __iter__(self) -> Iterator[T]:
         return self
 
-    def __next__(self) -> Item:
+    def __next__(self) -> T:
         while not self._buffer:
             page = self._next_page()
             if page is None:
@@ -177,7 +177,7 @@ class _SyncResult(Generic[T]):
             self._buffer = page[::-1]
         return self._buffer.pop()
 
-    def pages(self) -> Iterator[list[Item]]:
+    def pages(self) -> Iterator[list[T]]:
         """Yields the items page by page."""
         if self._buffer:
             buffered, self._buffer = self._buffer[::-1], []
@@ -185,28 +185,28 @@ class _SyncResult(Generic[T]):
         while (page := self._next_page()) is not None:
             yield page
 
-    def all(self) -> list[Item]:
+    def all(self) -> list[T]:
         """Every remaining item, as one list."""
         return [item for page in self.pages() for item in page]
 
     to_list = all
 
-    def first(self) -> Item | None:
+    def first(self) -> T | None:
         """The first item, or None; fetches no more than it needs."""
         return next(self, None)
 
 
-class AsyncQueryResult(_AsyncResult[Item]):
+class AsyncQueryResult(_AsyncResult[T]):
     """``async for item in client.query(...)``."""
 
 
-class AsyncScanResult(_AsyncResult[Item]):
+class AsyncScanResult(_AsyncResult[T]):
     """``async for item in client.scan(...)``."""
 
 
-class QueryResult(_SyncResult[Item]):
+class QueryResult(_SyncResult[T]):
     """``for item in client.sync_query(...)``."""
 
 
-class ScanResult(_SyncResult[Item]):
+class ScanResult(_SyncResult[T]):
     """``for item in client.sync_scan(...)``."""
