@@ -1,5 +1,5 @@
-"""A tour of the pydynox client: writes, conditions, exact numbers and sets, updates, queries, a batch,
-a transaction and operation events.
+"""A tour of pydynox: the client (writes, conditions, exact numbers and sets, updates, queries, a batch,
+a transaction, operation events), then models (smart saves, conditions, atomic updates, locking).
 
 Runs against ``--endpoint`` / ``PYDYNOX_ENDPOINT`` when given; otherwise it starts a local
 DynamoDB-compatible server (moto) on a free loopback port for the duration of the tour.
@@ -22,10 +22,28 @@ import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 
-from pydynox import DynamoDBClient, events
+from pydynox import DynamoDBClient, Model, ModelConfig, events, set_default_client
+from pydynox.attributes import (
+    DecimalAttribute,
+    ListAttribute,
+    StringAttribute,
+    StringSetAttribute,
+    VersionAttribute,
+)
 from pydynox.exceptions import ConditionalCheckFailedException, TransactionCanceledException
 
 TABLE = "quickstart"
+
+
+class Customer(Model):
+    model_config = ModelConfig(table="quickstart_customers")
+    pk = StringAttribute(partition_key=True, template="CUSTOMER#{email}")
+    email = StringAttribute(required=True)
+    name = StringAttribute()
+    balance = DecimalAttribute(default=Decimal(0))
+    tags = StringSetAttribute()
+    notes = ListAttribute(default=list)
+    version = VersionAttribute()
 
 
 @contextlib.contextmanager
@@ -138,6 +156,37 @@ async def tour(client: DynamoDBClient) -> None:
     await client.delete_table(TABLE)
 
 
+async def model_tour() -> None:
+    if await Customer.table_exists():
+        await Customer.delete_table(wait=True)
+    await Customer.create_table(wait=True)
+
+    ana = Customer(email="ana@example.com", name="Ana", tags={"beta"})
+    await ana.save(condition=Customer.pk.not_exists())  # pk built from its template
+    print("saved", ana.pk, "version", ana.version)
+
+    # Loaded instances save only what changed, in-place edits included.
+    loaded = await Customer.get(pk="CUSTOMER#ana@example.com")
+    assert loaded is not None
+    loaded.notes.append("called on Monday")
+    loaded.tags.add("vip")
+    await loaded.save()
+
+    # Atomic updates run in DynamoDB; the instance is refreshed from the stored item.
+    await loaded.update(
+        atomic=[Customer.balance.add(Decimal("19.99"))], condition=Customer.tags.contains("vip")
+    )
+    print("balance", loaded.balance, "tags", sorted(loaded.tags), "version", loaded.version)
+
+    # The first instance is now stale: optimistic locking refuses to overwrite newer data.
+    ana.name = "Ana Maria"
+    try:
+        await ana.save()
+    except ConditionalCheckFailedException:
+        print("stale save refused; the stale instance still has version", ana.version)
+    await Customer.delete_table()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--endpoint", default=os.environ.get("PYDYNOX_ENDPOINT"))
@@ -155,8 +204,10 @@ def main() -> None:
             secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
         )
         print(f"pydynox against {endpoint}")
+        set_default_client(client)
         with events.subscribe(report):
             asyncio.run(tour(client))
+            asyncio.run(model_tour())
         print("done")
 
 
