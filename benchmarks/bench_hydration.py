@@ -55,7 +55,7 @@ DEFAULT_PYDYNOX18_PYTHON = ROOT.parent / "bench-venvs" / "pydynox18" / "bin" / "
 
 # The model, as source text: executed unchanged by both pydynox versions (they share this API). The
 # namespace provides CLIENT and TABLE.
-MODEL_SOURCE = '''
+MODEL_SOURCE = """
 from pydynox import Model, ModelConfig
 from pydynox.attributes import (
     BooleanAttribute,
@@ -83,7 +83,7 @@ class BenchItem(Model):
     recent_orders = ListAttribute()
     tags = StringSetAttribute()
     description = StringAttribute()
-'''
+"""
 
 MODEL_FIELDS = (
     "pk", "sk", "name", "email", "status", "created_at", "order_count", "balance", "verified",
@@ -125,15 +125,19 @@ def _run(
     return samples
 
 
-def type_signature(value: Any) -> Any:
-    """The Python types of a value, recursively (a set shows its element types)."""
+def describe(value: Any) -> str:
+    """The Python types of a value, recursively: ``dict{a:int,b:list[Decimal]}``, ``set[str]``..."""
     if isinstance(value, dict):
-        return {str(k): type_signature(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, (list, tuple)):
-        return [type(value).__name__, [type_signature(v) for v in value]]
-    if isinstance(value, (set, frozenset)):
-        return [type(value).__name__, sorted({type(v).__name__ for v in value})]
+        inner = ",".join(f"{k}:{describe(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))
+        return f"{type(value).__name__}{{{inner}}}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return f"{type(value).__name__}[{'|'.join(sorted({describe(v) for v in value}))}]"
     return type(value).__name__
+
+
+def field_types(items: list[Any], get: Callable[[Any, str], Any]) -> dict[str, str]:
+    """For each model field, the union of the types it was loaded as, over all ``items``."""
+    return {f: " | ".join(sorted({describe(get(it, f)) for it in items})) for f in MODEL_FIELDS}
 
 
 def plain(value: Any) -> Any:
@@ -209,11 +213,10 @@ def worker_pydynox(args: argparse.Namespace) -> dict[str, Any]:
 
     try:
         samples = _run(contenders, check, args.reps, args.warmup)
-        first = sync_models()[0]
-        first_async = async_models()[0]
+        models = sync_models()
+        async_loaded = async_models()
     finally:
         loop.close()
-    values = {f: getattr(first, f) for f in MODEL_FIELDS}
     return {
         "kind": "pydynox",
         "pydynox_version": pydynox.__version__,
@@ -221,18 +224,23 @@ def worker_pydynox(args: argparse.Namespace) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "samples": samples,
-        "model_types": type_signature(values),
-        "model_values": plain(values),
-        "async_model_types": type_signature({f: getattr(first_async, f) for f in MODEL_FIELDS}),
-        "dict_types": type_signature(stored[0]),
-        "from_dict_types": type_signature({f: getattr(from_dict()[0], f) for f in MODEL_FIELDS}),
+        "model_types": field_types(models, getattr),
+        "model_values": [plain({f: getattr(m, f) for f in MODEL_FIELDS}) for m in models],
+        "async_model_types": field_types(async_loaded, getattr),
+        "dict_types": field_types(stored, dict.get),
+        "from_dict_types": field_types(from_dict(), getattr),
     }
 
 
 def worker_reference(args: argparse.Namespace) -> dict[str, Any]:
+    import http.client
     import json as stdlib_json
+    import urllib.parse
 
     import boto3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
 
     try:
         import orjson
@@ -279,28 +287,64 @@ def worker_reference(args: argparse.Namespace) -> dict[str, Any]:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    loads = stdlib_json.loads if orjson is None else orjson.loads
+    url = urllib.parse.urlsplit(args.endpoint)
+    credentials = Credentials(ACCESS_KEY, SECRET_KEY)
+    signer = SigV4Auth(credentials, "dynamodb", REGION)
+
+    def raw_http() -> list[Any]:
+        """The least a Python client can do: sign, POST with http.client, parse with orjson."""
+        body: dict[str, Any] = dict(query_args)
+        items: list[Any] = []
+        conn = http.client.HTTPConnection(url.hostname, url.port)
+        try:
+            while True:
+                data = stdlib_json.dumps(body).encode()
+                request = AWSRequest(
+                    method="POST",
+                    url=args.endpoint + "/",
+                    data=data,
+                    headers={
+                        "Content-Type": "application/x-amz-json-1.0",
+                        "X-Amz-Target": "DynamoDB_20120810.Query",
+                    },
+                )
+                signer.add_auth(request)
+                conn.request("POST", "/", body=data, headers=dict(request.headers.items()))
+                response = conn.getresponse()
+                raw = response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"raw query: HTTP {response.status} {raw[:200]!r}")
+                page = loads(raw)
+                items.extend(page["Items"])
+                if "LastEvaluatedKey" not in page:
+                    return items
+                body["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        finally:
+            conn.close()
+
+    def parse_only() -> list[Any]:
+        return [it for body in raw_pages for it in loads(body)["Items"]]
+
     def stdlib_loads() -> list[Any]:
         return [it for body in raw_pages for it in stdlib_json.loads(body)["Items"]]
 
+    parser_name = "json" if orjson is None else "orjson"
     contenders: dict[str, Callable[[], Any]] = {
-        "boto3 client query (typed JSON dicts)": boto_client,
-        "boto3 resource Table.query (plain dicts)": boto_resource,
-        "json.loads of the response bytes (no I/O)": stdlib_loads,
+        "boto3::client query, paginator (typed JSON dicts)": boto_client,
+        "boto3::resource Table.query (plain dicts)": boto_resource,
+        f"raw HTTP floor::SigV4 + http.client + {parser_name}.loads (typed JSON dicts)": raw_http,
+        "json.loads::of the response bytes (no I/O)": stdlib_loads,
     }
     if orjson is not None:
-        loads = orjson.loads
-
-        def orjson_loads() -> list[Any]:
-            return [it for body in raw_pages for it in loads(body)["Items"]]
-
-        contenders["orjson.loads of the response bytes (no I/O)"] = orjson_loads
+        contenders["orjson.loads (floor)::of the response bytes (no I/O)"] = parse_only
 
     def check(name: str, out: list[Any]) -> None:
         if len(out) != args.items:
             raise RuntimeError(f"{name}: {len(out)} items, expected {args.items}")
 
     samples = _run(contenders, check, args.reps, args.warmup)
-    resource_first = boto_resource()[0]
+    resource_items = boto_resource()
     return {
         "kind": "reference",
         "python": sys.version.split()[0],
@@ -309,8 +353,8 @@ def worker_reference(args: argparse.Namespace) -> dict[str, Any]:
         "samples": samples,
         "raw_pages": len(raw_pages),
         "raw_bytes": sum(len(b) for b in raw_pages),
-        "resource_types": type_signature({f: resource_first[f] for f in MODEL_FIELDS}),
-        "resource_values": plain({f: resource_first[f] for f in MODEL_FIELDS}),
+        "resource_types": field_types(resource_items, dict.get),
+        "resource_values": [plain({f: it[f] for f in MODEL_FIELDS}) for it in resource_items],
     }
 
 
@@ -392,7 +436,9 @@ def run_worker(python: str, kind: str, endpoint: str, table: str, reps: int, war
             "--table", table, "--reps", str(reps), "--warmup", str(warmup), "--items", str(ITEMS),
             "--out", str(out),
         ]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=_clean_env(), cwd=tempfile.gettempdir())
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=_clean_env(), cwd=tempfile.gettempdir()
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"worker {kind} ({python}) failed:\n{proc.stdout}\n{proc.stderr}")
         result: dict[str, Any] = json.loads(out.read_text())
@@ -424,7 +470,10 @@ def main(argv: list[str] | None = None) -> int:
         help="interpreter for boto3 and the orjson floor (needs boto3, orjson optional)",
     )
     parser.add_argument(
-        "--json", type=Path, default=HERE / "results" / "hydration-latest.json", help="where to write the results"
+        "--json",
+        type=Path,
+        default=HERE / "results" / "hydration-latest.json",
+        help="where to write the results",
     )
     # Worker mode (internal).
     parser.add_argument("--worker", choices=("pydynox", "reference"), help=argparse.SUPPRESS)
@@ -438,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return worker_main(args)
 
-    rounds, reps, warmup = (1, 3, 1) if args.quick else (3, 5, 2)
+    rounds, reps, warmup = (1, 3, 1) if args.quick else (3, 3, 1)
     started = time.perf_counter()
 
     # Interpreters.
@@ -500,8 +549,8 @@ def main(argv: list[str] | None = None) -> int:
         s = merged.get(key)
         return None if not s else statistics.median(c for c, _ in s) / 1e3 / ITEMS
 
-    floor_key = ("reference", "orjson.loads of the response bytes (no I/O)")
-    floor = median_cpu_us(floor_key)
+    floor = median_cpu_us(("reference", "orjson.loads (floor)::of the response bytes (no I/O)"))
+    http_floor = next((median_cpu_us(k) for k in merged if k[1].startswith("raw HTTP floor::")), None)
     rows: list[dict[str, Any]] = []
     for (label, name), samples in merged.items():
         cpu = [c for c, _ in samples]
@@ -509,8 +558,8 @@ def main(argv: list[str] | None = None) -> int:
         per_item = statistics.median(cpu) / 1e3 / ITEMS
         old = median_cpu_us(("pydynox 1.8.0", name)) if label == "pydynox (this repo)" else None
         rows.append({
-            "library": label if label != "reference" else name.split(" ", 1)[0],
-            "path": name if label != "reference" else name.split(" ", 1)[1],
+            "library": label if label != "reference" else name.split("::", 1)[0],
+            "path": name if label != "reference" else name.split("::", 1)[1],
             "contender": name,
             "worker": label,
             "samples": len(samples),
@@ -521,27 +570,30 @@ def main(argv: list[str] | None = None) -> int:
             "wall_ms_per_query_median": statistics.median(wall) / 1e6,
             "vs_pydynox_18": None if old is None else per_item / old,
             "vs_orjson_floor": None if floor is None else per_item / floor,
+            "vs_raw_http_floor": None if http_floor is None or "no I/O" in name else per_item / http_floor,
             "cpu_ms_all": [c / 1e6 for c in cpu],
             "wall_ms_all": [w / 1e6 for w in wall],
         })  # fmt: skip
 
     header = (
-        "| Library | Path | Client CPU µs/item (median) | min–max | Wall per query | vs 1.8.0 | vs orjson floor |\n"
-        "|---|---|---:|---:|---:|---:|---:|"
+        "| Library | Path | Client CPU µs/item (median) | min / max | Wall per query | vs 1.8.0 "
+        "| vs orjson.loads floor | vs raw HTTP floor |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|"
     )
     lines = [header]
     for row in rows:
         vs18 = "—" if row["vs_pydynox_18"] is None else f"{row['vs_pydynox_18']:.2f}x"
         vsf = "—" if row["vs_orjson_floor"] is None else f"{row['vs_orjson_floor']:.1f}x"
+        vsh = "—" if row["vs_raw_http_floor"] is None else f"{row['vs_raw_http_floor']:.1f}x"
         no_io = "no I/O" in row["path"]
         lines.append(
             f"| {row['library']} | {row['path']} | {_fmt_us(row['cpu_us_per_item_median'])} | "
-            f"{_fmt_us(row['cpu_us_per_item_min'])}–{_fmt_us(row['cpu_us_per_item_max'])} | "
-            f"{'—' if no_io else _fmt_ms(row['wall_ms_per_query_median'])} | {vs18} | {vsf} |"
+            f"{_fmt_us(row['cpu_us_per_item_min'])} / {_fmt_us(row['cpu_us_per_item_max'])} | "
+            f"{'—' if no_io else _fmt_ms(row['wall_ms_per_query_median'])} | {vs18} | {vsf} | {vsh} |"
         )
     table = "\n".join(lines)
 
-    # What each library hands back: compare types (and values) of the first item.
+    # What each library hands back: the types of every field over all items, and the values.
     notes: list[str] = []
     ours = info.get("pydynox (this repo)")
     old18 = info.get("pydynox 1.8.0")
@@ -550,15 +602,17 @@ def main(argv: list[str] | None = None) -> int:
         for field_name in MODEL_FIELDS:
             a, b = ours["model_types"][field_name], old18["model_types"][field_name]
             if a != b:
-                notes.append(f"type of {field_name}: this repo {json.dumps(a)} / 1.8.0 {json.dumps(b)}")
+                notes.append(f"{field_name}: this repo {a}; 1.8.0 {b}")
         if ours["model_values"] != old18["model_values"]:
-            notes.append("values of the first item differ between this repo and 1.8.0")
-        for key in ("async_model_types", "from_dict_types"):
-            for who in (ours, old18):
-                if who[key] != who["model_types"]:
-                    notes.append(f"{who['label']}: {key} differ from sync_query model types")
+            notes.append("the loaded values differ between this repo and 1.8.0 (beyond their types)")
+    for who in (ours, old18):
+        if who is None:
+            continue
+        for key in ("async_model_types", "from_dict_types", "dict_types"):
+            if who[key] != who["model_types"]:
+                notes.append(f"{who['label']}: {key} differ from the sync_query model types")
     if ours and reference and ours["model_values"] != reference["resource_values"]:
-        notes.append("values of the first item differ between this repo and boto3's resource API")
+        notes.append("the loaded values differ between this repo and boto3's resource API")
 
     print()
     print(
@@ -585,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
     print("'no I/O' rows work on data already in memory (the floor parses the captured response bytes).")
     if notes:
         print()
-        print("Differences in what the libraries return:")
+        print("Differences in what the libraries return (types over all 1000 items):")
         for note in notes:
             print(f"  * {note}")
 

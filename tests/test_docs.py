@@ -46,7 +46,15 @@ def test_doc_examples_run(page: Path, docs_server: MotoServer, monkeypatch: pyte
     namespace: dict[str, Any] = {"__name__": f"docs.{page.stem}"}
     for number, match in enumerate(BLOCK.finditer(page.read_text()), start=1):
         source = match.group(1)
-        code = compile(source, f"{page.name}[block {number}]", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        # dont_inherit: this file's `from __future__ import annotations` must not leak into the
+        # examples, which define classes (dataclasses, pydantic models) as a user's script would.
+        code = compile(
+            source,
+            f"{page.name}[block {number}]",
+            "exec",
+            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
         if code.co_flags & inspect.CO_COROUTINE:
             asyncio.run(eval(code, namespace))
         else:

@@ -34,7 +34,7 @@ from pydynox.attributes import (
 )
 from support.model_twin import ModelTwin
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class Status(enum.Enum):
@@ -68,7 +68,7 @@ def raw_item(boto: Any, table: str, pk: str) -> dict[str, Any] | None:
 
 
 @pytest.fixture
-def Item(table_name: str, client: DynamoDBClient) -> Any:  # noqa: N802 - reads like the class it is
+def Item(table_name: str, client: DynamoDBClient) -> Any:
     class Item(Model):
         model_config = ModelConfig(table=table_name, client=client)
         pk = StringAttribute(partition_key=True)
@@ -97,7 +97,7 @@ def Item(table_name: str, client: DynamoDBClient) -> Any:  # noqa: N802 - reads 
     return Item
 
 
-async def round_trip(twin: ModelTwin, Item: Any, **values: Any) -> Any:  # noqa: N803
+async def round_trip(twin: ModelTwin, Item: Any, **values: Any) -> Any:
     await twin(Item(pk="i1", **values)).save()
     loaded = await twin(Item).get(pk="i1")
     assert loaded is not None
@@ -223,7 +223,9 @@ async def test_enums_are_stored_as_their_values(
     assert loaded.history == [Status.ACTIVE, Status.BANNED]
 
 
-async def test_an_unknown_enum_value_is_refused(twin: ModelTwin, Item: Any, boto: Any, table_name: str) -> None:
+async def test_an_unknown_enum_value_is_refused(
+    twin: ModelTwin, Item: Any, boto: Any, table_name: str
+) -> None:
     with pytest.raises(ValueError, match=r"Item\.status"):
         await twin(Item(pk="i1", status="deleted")).save()
     assert raw_item(boto, table_name, "i1") is None
@@ -295,7 +297,9 @@ async def test_editing_a_typed_map_in_place_is_saved(
     assert raw_item(boto, table_name, "i1")["address"]["M"]["status"] == {"S": "banned"}  # type: ignore[index]
 
 
-async def test_a_typed_map_refuses_another_type(twin: ModelTwin, Item: Any, boto: Any, table_name: str) -> None:
+async def test_a_typed_map_refuses_another_type(
+    twin: ModelTwin, Item: Any, boto: Any, table_name: str
+) -> None:
     with pytest.raises(TypeError, match=r"Item\.address"):
         await twin(Item(pk="i1", address=Preferences(theme="dark", priority=Priority.LOW))).save()
     assert raw_item(boto, table_name, "i1") is None
@@ -335,7 +339,7 @@ async def test_json_refuses_a_decimal(twin: ModelTwin, Item: Any, boto: Any, tab
 
 
 @pytest.fixture
-def User(table_name: str, client: DynamoDBClient) -> Any:  # noqa: N802
+def User(table_name: str, client: DynamoDBClient) -> Any:
     class User(Model):
         model_config = ModelConfig(table=table_name, client=client)
         pk = StringAttribute(partition_key=True)

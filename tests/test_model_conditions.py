@@ -28,7 +28,7 @@ from pydynox.conditions import attribute_type, size
 from pydynox.exceptions import ConditionalCheckFailedException
 from support.model_twin import ModelTwin
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class Status(enum.Enum):
@@ -71,7 +71,7 @@ def user_model(table: str, client: DynamoDBClient) -> Any:
 
 
 @pytest.fixture
-def User(table_name: str, client: DynamoDBClient) -> Any:  # noqa: N802 - reads like the class it is
+def User(table_name: str, client: DynamoDBClient) -> Any:
     model = user_model(table_name, client)
     model.sync_create_table(wait=True)
     return model
@@ -82,7 +82,7 @@ def raw_item(boto: Any, table: str, pk: str = "u1") -> dict[str, Any] | None:
     return out.get("Item")
 
 
-async def stored_user(twin: ModelTwin, User: Any) -> Any:  # noqa: N803
+async def stored_user(twin: ModelTwin, User: Any) -> Any:
     await twin(User(**STORED)).save()
     user = await twin(User).get(pk="u1")
     assert user is not None
@@ -350,7 +350,9 @@ async def test_append_and_prepend_to_a_list(twin: ModelTwin, User: Any, boto: An
     assert user.tags == ["z", "a", "b", "c", "d"]
 
 
-async def test_append_to_a_missing_list_creates_it(twin: ModelTwin, User: Any, boto: Any, table_name: str) -> None:
+async def test_append_to_a_missing_list_creates_it(
+    twin: ModelTwin, User: Any, boto: Any, table_name: str
+) -> None:
     await twin(User(pk="u1")).save()
 
     await twin(User).update_by_key(pk="u1", atomic=[User.tags.append(["first"])])
@@ -421,7 +423,9 @@ async def test_a_condition_and_an_atomic_update_with_an_enum_and_a_datetime(
     assert user.last_login == later
 
     with pytest.raises(ConditionalCheckFailedException):
-        await twin(user).update(atomic=[User.status.set(Status.ACTIVE)], condition=User.status == Status.ACTIVE)
+        await twin(user).update(
+            atomic=[User.status.set(Status.ACTIVE)], condition=User.status == Status.ACTIVE
+        )
     assert raw_item(boto, table_name)["status"] == {"S": "banned"}  # type: ignore[index]
     assert user.status is Status.BANNED
 
@@ -452,7 +456,9 @@ def test_update_actions_check_their_values(User: Any) -> None:
         User.age.delete({1})
 
 
-async def test_two_actions_on_one_path_are_refused(twin: ModelTwin, User: Any, boto: Any, table_name: str) -> None:
+async def test_two_actions_on_one_path_are_refused(
+    twin: ModelTwin, User: Any, boto: Any, table_name: str
+) -> None:
     user = await stored_user(twin, User)
 
     with pytest.raises(ValueError, match="two update actions"):

@@ -40,7 +40,7 @@ def user_model(table: str, client: DynamoDBClient, **config: Any) -> Any:
 
 
 @pytest.fixture
-def User(table_name: str, client: DynamoDBClient) -> Any:  # noqa: N802 - reads like the class it is
+def User(table_name: str, client: DynamoDBClient) -> Any:
     model = user_model(table_name, client)
     model.sync_create_table(wait=True)
     return model
@@ -75,7 +75,7 @@ def writes() -> Iterator[list[OperationEvent]]:
         yield seen
 
 
-async def saved_user(twin: ModelTwin, User: Any, **values: Any) -> Any:  # noqa: N803
+async def saved_user(twin: ModelTwin, User: Any, **values: Any) -> Any:
     """A user saved with ``values`` and loaded back, as an application would have it."""
     await twin(User(**values)).save()
     user = await twin(User).get(pk=values["pk"])
@@ -116,9 +116,7 @@ async def test_in_place_edits_after_a_save_are_seen_by_the_next_save(
 async def test_in_place_edit_of_a_map_and_add_to_a_string_set_are_saved(
     twin: ModelTwin, User: Any, boto: Any, table_name: str
 ) -> None:
-    user = await saved_user(
-        twin, User, pk="u1", address={"city": "Porto", "zip": "4000"}, roles={"reader"}
-    )
+    user = await saved_user(twin, User, pk="u1", address={"city": "Porto", "zip": "4000"}, roles={"reader"})
 
     user.address["city"] = "Lisbon"
     user.address["country"] = "PT"
@@ -128,9 +126,7 @@ async def test_in_place_edit_of_a_map_and_add_to_a_string_set_are_saved(
 
     raw = raw_item(boto, table_name, "u1")
     assert raw is not None
-    assert raw["address"] == {
-        "M": {"city": {"S": "Lisbon"}, "zip": {"S": "4000"}, "country": {"S": "PT"}}
-    }
+    assert raw["address"] == {"M": {"city": {"S": "Lisbon"}, "zip": {"S": "4000"}, "country": {"S": "PT"}}}
     assert sorted(raw["roles"]["SS"]) == ["admin", "reader"]
     assert user.changed_fields == []
 
@@ -232,7 +228,7 @@ async def test_consistent_read_returns_the_item(twin: ModelTwin, User: Any, clie
     assert (await twin(User).get(pk="u1", consistent_read=True)).name == "Ana"
     assert await twin(User).get(pk="u2", consistent_read=True) is None
     # A model may read consistently by default.
-    Consistent = user_model(User.model_config.table + "-c", client, consistent_read=True)  # noqa: N806
+    Consistent = user_model(User.model_config.table + "-c", client, consistent_read=True)
     await Consistent.create_table(wait=True)
     try:
         await twin(Consistent(pk="u1", name="Bia")).save()

@@ -161,9 +161,16 @@ class SavePlan:
                 **_request_args(builder),
             )
             return
+        if version_attr is not None:
+            # The version moves with real changes only: re-saving an unchanged instance writes nothing.
+            changed.pop(version_attr.db_name, None)
         if not changed and not removed and condition is None:
             self.call = None
+            self.new_version = old_version
+            self.snapshot = base
             return
+        if version_attr is not None and self.new_version is not None:
+            changed[version_attr.db_name] = self.new_version
         # Only what changed is sent, so concurrent writers of other attributes are not undone.
         # attribute_exists(key) keeps a concurrently deleted item from coming back as a fragment:
         # when it fails because the item is gone, the whole item is put instead (see commit_failure).
@@ -349,11 +356,30 @@ def _instance_key(info: ModelInfo, instance: Any) -> dict[str, Any]:
     return info.key_from_values(instance.__dict__, "key")
 
 
+def with_templates(info: ModelInfo, state: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` plus the templated attributes built from any of them (a key template cannot change:
+    that would be another item)."""
+    out = dict(values)
+    merged = {**state, **values}
+    for attr in info.templated:
+        changed = [p for p in attr.placeholders if p in values]
+        if not changed or attr.name in values:
+            continue
+        if attr.partition_key or attr.sort_key:
+            raise ValueError(
+                f"{info.name}: updating {', '.join(changed)} would change the key {attr.name} "
+                f"(template {attr.template!r}); save a new item instead"
+            )
+        out[attr.name] = attr.build_key(merged)
+    return out
+
+
 def update_plan_for(
     instance: Any, values: dict[str, Any], atomic: Any, condition: Condition | None
 ) -> UpdatePlan:
     info = info_of(instance)
     version = instance.__dict__.get(info.version.name) if info.version is not None else None
+    values = with_templates(info, instance.__dict__, values)
     return UpdatePlan(info, _instance_key(info, instance), values, atomic, condition, version, versioned=True)
 
 
@@ -383,7 +409,10 @@ def split_key(info: ModelInfo, kwargs: dict[str, Any], what: str) -> tuple[dict[
     """``update_by_key(pk=..., sk=..., name=...)``: the stored key, and the other values."""
     key = info.key_from_values(kwargs, what)
     key_names = {a.name for a in info.key_attributes}
-    placeholders = {p for a in info.templated if a in info.key_attributes for p in a.placeholders}
+    # `is`, not `in`: an attribute's == builds a condition.
+    placeholders = {
+        p for a in info.templated if any(a is k for k in info.key_attributes) for p in a.placeholders
+    }
     rest = {k: v for k, v in kwargs.items() if k not in key_names and k not in placeholders}
     return key, rest
 
@@ -410,8 +439,11 @@ class DeletePlan:
         )
 
     def commit(self) -> None:
-        # The instance now describes an item that does not exist: a later save() puts it anew.
+        # The instance now describes an item that does not exist: a later save() puts it anew,
+        # as a first version.
         self.info.set_snapshot(self.instance, None)
+        if self.info.version is not None:
+            self.instance.__dict__[self.info.version.name] = None
 
 
 async def delete_async(instance: Any, condition: Condition | None, skip_hooks: bool | None) -> None:
@@ -478,13 +510,21 @@ def projection_paths(info: ModelInfo, fields: Any) -> list[str] | None:
         raise TypeError(f"fields= takes a list of attribute names, got {fields!r}")
     paths: list[str] = []
     for f in fields:
-        head, sep, rest = f.partition(".")
-        attr = info.attribute(head, "fields=")
-        paths.append(attr.db_name + sep + rest)
+        if "." in f or "[" in f:
+            # A partly loaded map or list would be written back whole by a later save.
+            raise ValueError(f"{info.name}: fields= takes attribute names, not paths inside them ({f!r})")
+        paths.append(info.attribute(f, "fields=").db_name)
     for attr in info.key_attributes:
         if attr.db_name not in paths:
             paths.append(attr.db_name)
     return paths
+
+
+def loaded_as(info: ModelInfo, found: Any) -> Any:
+    """None when the item is of a sibling class in a discriminator hierarchy (``Dog.get`` of a cat)."""
+    if found is None or isinstance(found, dict) or info.loads(found):
+        return found
+    return None
 
 
 async def after_load_async(instance: Any) -> Any:

@@ -74,6 +74,9 @@ class ModelInfo:
                 if isinstance(value, (GlobalSecondaryIndex, LocalSecondaryIndex)):
                     self.indexes[name] = value
         self.strict = bool(config and config.strict_attributes)
+        # Names an undeclared attribute may not take: they would shadow the class's own members.
+        self.reserved = frozenset(name for name in dir(cls) if name not in attributes)
+        self.keep_undeclared = not self.strict and not pydantic
         self.max_size = (config.max_size if config and config.max_size else None) or MAX_ITEM_SIZE
         fields = [
             (
@@ -93,18 +96,27 @@ class ModelInfo:
             discriminator=self.discriminator.db_name if self.discriminator else None,
             pydantic=pydantic,
             private_defaults=private_defaults,
+            keep_undeclared=self.keep_undeclared,
+            reserved=set(self.reserved),
         )
         self.projected_core = self.core.projected()
         for a in attributes.values():
             if a._info is None or a.model_name == self.name:
                 a._info = self
         self.discriminator_value = cls.__name__ if self.discriminator is not None else None
+        #: The discriminator values of this class and its subclasses (the items it may load).
+        self.discriminator_values: set[str] = set()
+        #: Whether this class declares the discriminator (it then loads every item of the table).
+        self.discriminator_root = True
         if self.discriminator is not None:
-            for klass in cls.__mro__:
+            self.discriminator_values.add(cls.__name__)
+            self.core.register(cls.__name__, self.core)
+            for klass in cls.__mro__[1:]:
                 info = vars(klass).get("_pydynox_info")
                 if isinstance(info, ModelInfo) and info.discriminator is self.discriminator:
                     info.core.register(cls.__name__, self.core)
-            self.core.register(cls.__name__, self.core)
+                    info.discriminator_values.add(cls.__name__)
+                    self.discriminator_root = False
 
     def _single(self, flag: str) -> Attribute[Any] | None:
         found = [a for a in self.attributes.values() if getattr(a, flag)]
@@ -199,6 +211,23 @@ class ModelInfo:
             object.__setattr__(instance, "_pydynox_snapshot", snapshot)
 
     def get_extra(self, instance: Any) -> dict[str, Any] | None:
+        """Attributes the model does not declare that the instance carries (non-strict models keep
+        them as plain instance attributes; pydantic models with ``extra="allow"`` in their extras)."""
         if self.pydantic:
             return instance.__pydantic_extra__  # type: ignore[no-any-return]
-        return getattr(instance, "_pydynox_extra", None)
+        if not self.keep_undeclared:
+            return None
+        attributes = self.attributes
+        return {k: v for k, v in instance.__dict__.items() if k not in attributes and not k.startswith("_")}
+
+    def subclass_filter(self) -> Any:
+        """For a subclass in a discriminator hierarchy: only items of this class or its subclasses."""
+        if self.discriminator is None or self.discriminator_root:
+            return None
+        return self.discriminator.is_in(*sorted(self.discriminator_values))
+
+    def loads(self, instance: Any) -> bool:
+        """Whether a loaded item belongs to this class (a subclass does not load its siblings)."""
+        if self.discriminator is None or self.discriminator_root:
+            return True
+        return instance.__dict__.get(self.discriminator.name) in self.discriminator_values

@@ -81,10 +81,14 @@ def _render_segment(builder: ExpressionBuilder, segment: str) -> str:
 
 
 def _filter(builder: ExpressionBuilder, condition: Condition | None) -> str | None:
+    if condition is not None and not isinstance(condition, Condition):
+        raise TypeError(f"filter_condition= takes a condition, got {type(condition).__name__}")
+    # A subclass of a discriminator hierarchy reads only its own items (and its subclasses').
+    own: Condition | None = builder.owner.subclass_filter() if builder.owner is not None else None
+    if own is not None:
+        condition = own if condition is None else condition & own
     if condition is None:
         return None
-    if not isinstance(condition, Condition):
-        raise TypeError(f"filter_condition= takes a condition, got {type(condition).__name__}")
     return condition.build(builder)
 
 

@@ -26,13 +26,9 @@ class UpdateAction:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        b = ExpressionBuilder()
-        text = self.build(b)
-        for placeholder, name in b.names.items():
-            text = text.replace(placeholder, name)
-        for placeholder, value in b.values.items():
-            text = text.replace(placeholder, repr(value))
-        return f"<{self.clause()} {text}>"
+        from pydynox.conditions import readable
+
+        return f"<{self.clause()} {readable(self.build, ExpressionBuilder())}>"
 
 
 class SetAction(UpdateAction):

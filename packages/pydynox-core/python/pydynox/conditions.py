@@ -7,6 +7,7 @@ with ``&``, ``|`` and ``~``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydynox.expressions import ExpressionBuilder, Path
@@ -44,13 +45,14 @@ class Condition:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        b = ExpressionBuilder()
-        text = self.build(b)
-        for placeholder, name in b.names.items():
-            text = text.replace(placeholder, name)
-        for placeholder, value in b.values.items():
-            text = text.replace(placeholder, repr(value))
-        return f"<Condition {text}>"
+        return f"<Condition {readable(self.build, ExpressionBuilder())}>"
+
+
+def readable(build: Any, builder: ExpressionBuilder) -> str:
+    """An expression with its placeholders replaced by names and values, for repr()."""
+    text: str = build(builder)
+    lookup = {**builder.names, **{k: repr(v) for k, v in builder.values.items()}}
+    return re.sub(r"[#:][nv]\d+", lambda m: lookup.get(m.group(0), m.group(0)), text)
 
 
 def _check(other: Any, op: str) -> Condition:

@@ -77,7 +77,7 @@ class _DataclassModelType(type):
 class DataclassModel(ModelOperations, metaclass=_DataclassModelType):
     """Base class of dataclasses stored in DynamoDB; see the module docstring."""
 
-    __slots__ = ("__dict__", "__weakref__", "_pydynox_extra", "_pydynox_snapshot")
+    __slots__ = ("__dict__", "__weakref__", "_pydynox_snapshot")
 
     def __post_init__(self) -> None:
         info = type(self)._pydynox_info

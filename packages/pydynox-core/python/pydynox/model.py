@@ -90,7 +90,10 @@ class ModelOperations:
         info = self._pydynox_info
         base = info.get_snapshot(self)
         if base is None:
-            return [name for name, value in self.__dict__.items() if value is not None]
+            extra = info.get_extra(self) or {}
+            return [
+                n for n, v in self.__dict__.items() if v is not None and (n in info.attributes or n in extra)
+            ]
         _, changed, removed = info.core.dump(self, base, info.get_extra(self))
         return [info.by_db_name[n].name if n in info.by_db_name else n for n in [*changed, *removed]]
 
@@ -155,7 +158,8 @@ class ModelOperations:
         attributes (the others stay None and are left untouched by a later save)."""
         info = cls._pydynox_info
         call = _crud.get_request(info, key, consistent_read, fields, as_dict)
-        return await _crud.after_load_async(await call.run_async(info.client()))  # type: ignore[no-any-return]
+        found = _crud.loaded_as(info, await call.run_async(info.client()))
+        return await _crud.after_load_async(found)  # type: ignore[no-any-return]
 
     @classmethod
     def sync_get(
@@ -167,7 +171,8 @@ class ModelOperations:
     ) -> M | None:
         info = cls._pydynox_info
         call = _crud.get_request(info, key, consistent_read, fields, as_dict)
-        return _crud.after_load_sync(call.run_sync(info.client()))  # type: ignore[no-any-return]
+        found = _crud.loaded_as(info, call.run_sync(info.client()))
+        return _crud.after_load_sync(found)  # type: ignore[no-any-return]
 
     async def save(
         self, condition: Condition | None = None, skip_hooks: bool | None = None, full_replace: bool = False
@@ -214,7 +219,7 @@ class ModelOperations:
     def _by_key_plan(cls, values: dict[str, Any], atomic: Any, condition: Any) -> _crud.UpdatePlan:
         info = cls._pydynox_info
         key, rest = _crud.split_key(info, values, "update_by_key()")
-        return _crud.UpdatePlan(info, key, rest, atomic, condition)
+        return _crud.UpdatePlan(info, key, _crud.with_templates(info, {}, rest), atomic, condition)
 
     @classmethod
     async def update_by_key(
@@ -438,7 +443,7 @@ class ModelOperations:
 class Model(ModelOperations):
     """Base class of models; see the module docstring."""
 
-    __slots__ = ("__dict__", "__weakref__", "_pydynox_extra", "_pydynox_snapshot")
+    __slots__ = ("__dict__", "__weakref__", "_pydynox_snapshot")
 
     model_config: ClassVar[ModelConfig]
     _pydynox_info: ClassVar[ModelInfo]
@@ -459,14 +464,15 @@ class Model(ModelOperations):
         info = self._pydynox_info
         attributes = info.attributes
         state = self.__dict__
-        extra: dict[str, Any] | None = None
         for name, value in values.items():
             if name not in attributes:
                 if info.strict:
                     raise AttributeError(f"{info.name} has no attribute {name!r} (strict_attributes=True)")
-                if extra is None:
-                    extra = {}
-                extra[name] = value
+                if name in info.reserved or name.startswith("_"):
+                    raise AttributeError(
+                        f"{info.name}: {name!r} cannot be an attribute (it is a member of the class)"
+                    )
+                state[name] = value
         for name, attr in attributes.items():
             state[name] = values[name] if name in values else attr.default_value()
         for attr in info.templated:
@@ -477,8 +483,6 @@ class Model(ModelOperations):
         for attr in info.required:
             if state.get(attr.name) is None and not attr.default:
                 raise ValueError(f"{info.name}.{attr.name} is required")
-        if extra is not None:
-            object.__setattr__(self, "_pydynox_extra", extra)
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if v is not None)

@@ -67,6 +67,11 @@ class DynamoModel(ModelOperations, BaseModel):
             config = ModelConfig(**{**base, **options})
         cls.dynamodb_config = config
         attributes: dict[str, Attribute[Any]] = {}
+        if not cls.__pydantic_complete__:
+            raise TypeError(
+                f"{cls.__qualname__}: pydantic could not resolve every annotation yet; define the types "
+                "its fields name before the model (forward references are not supported for stored models)"
+            )
         for name, field in cls.model_fields.items():
             attr = attribute_for(cls, name, field.annotation, list(field.metadata))
             if attr.default is None and not field.is_required():
@@ -85,6 +90,14 @@ class DynamoModel(ModelOperations, BaseModel):
         # The attributes on the class give conditions and updates: User.age > 3, User.tags.add({...}).
         for name, attr in attributes.items():
             type.__setattr__(cls, name, attr)
+
+    def __eq__(self, other: object) -> bool:
+        # pydantic compares private attributes too; the stored snapshot is bookkeeping, not value.
+        if not isinstance(other, BaseModel) or type(self) is not type(other):
+            return NotImplemented
+        return self.__dict__ == other.__dict__ and self.__pydantic_extra__ == other.__pydantic_extra__
+
+    __hash__ = None  # type: ignore[assignment]
 
     def model_post_init(self, context: Any, /) -> None:
         info = type(self)._pydynox_info

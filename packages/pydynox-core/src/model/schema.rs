@@ -1,6 +1,6 @@
 //! `ModelSchema`: one per model class, compiled from its attributes when the class is defined.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -256,6 +256,10 @@ pub struct ModelSchema {
     /// Defaults of pydantic private attributes, copied into each loaded instance.
     private_defaults: Option<Py<PyDict>>,
     discriminator: Option<String>,
+    /// Models that are not strict expose attributes they do not declare as instance attributes,
+    /// except names the class already uses (methods, properties) or private-looking ones.
+    keep_undeclared: bool,
+    reserved: Arc<HashSet<String>>,
     /// Discriminator value → schema of the subclass it names (every descendant of this class).
     subclasses: Arc<RwLock<HashMap<String, Py<ModelSchema>>>>,
 }
@@ -274,7 +278,11 @@ type FieldSpec = (
 impl ModelSchema {
     /// `fields`: `(db_name, py_name, kind, attr_type, load, dump, default_factory)` per attribute.
     #[new]
-    #[pyo3(signature = (cls, fields, discriminator=None, pydantic=false, private_defaults=None))]
+    #[pyo3(signature = (
+        cls, fields, discriminator=None, pydantic=false, private_defaults=None, keep_undeclared=false,
+        reserved=None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         cls: Bound<'_, PyType>,
@@ -282,6 +290,8 @@ impl ModelSchema {
         discriminator: Option<String>,
         pydantic: bool,
         private_defaults: Option<Py<PyDict>>,
+        keep_undeclared: bool,
+        reserved: Option<HashSet<String>>,
     ) -> PyResult<Self> {
         let model = cls.qualname()?.to_string();
         let mut by_db_name = HashMap::with_capacity(fields.len());
@@ -313,6 +323,8 @@ impl ModelSchema {
             pydantic,
             private_defaults,
             discriminator,
+            keep_undeclared,
+            reserved: Arc::new(reserved.unwrap_or_default()),
             subclasses: Arc::new(RwLock::new(HashMap::new())),
         })
     }
@@ -327,6 +339,8 @@ impl ModelSchema {
             pydantic: self.pydantic,
             private_defaults: self.private_defaults.as_ref().map(|d| d.clone_ref(py)),
             discriminator: self.discriminator.clone(),
+            keep_undeclared: self.keep_undeclared,
+            reserved: Arc::clone(&self.reserved),
             subclasses: Arc::clone(&self.subclasses),
         }
     }
@@ -497,6 +511,16 @@ impl ModelSchema {
                 }
             };
             values.set_item(f.py_name.bind(py), value)?;
+        }
+        if self.keep_undeclared && item.len() > self.fields.len() {
+            for (name, av) in &item {
+                if !self.by_db_name.contains_key(name)
+                    && !name.starts_with('_')
+                    && !self.reserved.contains(name)
+                {
+                    values.set_item(name, av_to_py(py, av)?)?;
+                }
+            }
         }
         set_raw(&obj, intern!(py, "__dict__"), values.as_any())?;
         let snapshot = Bound::new(py, Snapshot { item })?;
