@@ -382,6 +382,35 @@ async def test_a_versioned_save_with_a_failing_user_condition_keeps_the_version(
     assert stored_version(boto, table_name) == "1"
 
 
+async def test_an_unchanged_versioned_item_is_not_written_and_keeps_its_version(
+    twin: ModelTwin, Doc: Any, boto: Any, table_name: str
+) -> None:
+    await twin(Doc(pk="d", title="draft")).save()
+    doc = await twin(Doc).get(pk="d")
+    sent: list[OperationEvent] = []
+
+    with events.subscribe(sent.append):
+        await twin(doc).save()
+
+    assert [e.operation for e in sent] == []
+    assert doc.version == 1 and stored_version(boto, table_name) == "1"
+
+
+async def test_a_deleted_versioned_item_saved_again_starts_at_version_1(
+    twin: ModelTwin, Doc: Any, boto: Any, table_name: str
+) -> None:
+    doc = Doc(pk="d", title="draft")
+    await twin(doc).save()
+    doc.title = "second"
+    await twin(doc).save()
+    assert doc.version == 2
+
+    await twin(doc).delete()
+    await twin(doc).save()
+
+    assert doc.version == 1 and stored_version(boto, table_name) == "1"
+
+
 async def test_a_partially_loaded_versioned_item_can_be_saved_and_stays_locked(
     twin: ModelTwin, Doc: Any, boto: Any, table_name: str
 ) -> None:
@@ -399,6 +428,20 @@ async def test_a_partially_loaded_versioned_item_can_be_saved_and_stays_locked(
         "title": {"S": "edited"},
         "version": {"N": "2"},
     }
+
+
+async def test_a_stale_partially_loaded_versioned_item_cannot_be_deleted(
+    twin: ModelTwin, Doc: Any, boto: Any, table_name: str
+) -> None:
+    await twin(Doc(pk="d", title="draft")).save()
+    stale = await twin(Doc).get(pk="d", fields=["title"])
+    fresh = await twin(Doc).get(pk="d")
+    fresh.title = "edited"
+    await twin(fresh).save()
+
+    with pytest.raises(ConditionalCheckFailedException):
+        await twin(stale).delete()
+    assert stored_version(boto, table_name) == "2"
 
 
 # -- AutoGenerate --------------------------------------------------------------------------------------------

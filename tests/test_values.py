@@ -68,11 +68,16 @@ def test_every_plain_type_round_trips(client: DynamoDBClient, table: str) -> Non
     assert got == expected
 
 
+def _significant_digits(d: Decimal) -> int:
+    # Exact: Decimal.normalize() would round to the context's 28 digits first.
+    return len("".join(map(str, d.as_tuple().digits)).strip("0"))
+
+
 json_leaf = st.one_of(
     st.text(max_size=20),
     st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1),
     st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
-        lambda d: d == 0 or (len(d.normalize().as_tuple().digits) <= 38 and -130 <= d.adjusted() <= 125)
+        lambda d: d == 0 or (_significant_digits(d) <= 38 and -130 <= d.adjusted() <= 125)
     ),
     st.booleans(),
     st.none(),

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import assert_type
 
 from pydynox import Model, ModelConfig
+from pydynox.atomic import UpdateAction
 from pydynox.attributes import (
     DatetimeAttribute,
     DecimalAttribute,
@@ -17,7 +18,6 @@ from pydynox.attributes import (
     VersionAttribute,
 )
 from pydynox.conditions import Condition
-from pydynox.atomic import UpdateAction
 
 
 class User(Model):

@@ -514,8 +514,10 @@ def projection_paths(info: ModelInfo, fields: Any) -> list[str] | None:
             # A partly loaded map or list would be written back whole by a later save.
             raise ValueError(f"{info.name}: fields= takes attribute names, not paths inside them ({f!r})")
         paths.append(info.attribute(f, "fields=").db_name)
-    for attr in info.key_attributes:
-        if attr.db_name not in paths:
+    # The key, the version and the discriminator always come along: a partial instance can still be
+    # saved or deleted (under its optimistic lock) and loads as the right class.
+    for attr in (*info.key_attributes, info.version, info.discriminator):
+        if attr is not None and attr.db_name not in paths:
             paths.append(attr.db_name)
     return paths
 

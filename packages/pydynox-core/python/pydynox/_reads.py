@@ -23,7 +23,10 @@ class ReadSpec:
         self.method = method
         self.kwargs = kwargs
         self.as_dict = as_dict
-        self.hooks = bool(info.hooks.get(HookType.AFTER_LOAD)) and not as_dict
+        # Items of a discriminator hierarchy may be subclasses with hooks of their own.
+        self.hooks = not as_dict and (
+            bool(info.hooks.get(HookType.AFTER_LOAD)) or info.discriminator is not None
+        )
 
     def async_result(self, limit: int | None, page_size: int | None, start: Any) -> Any:
         client = self.info.client()
