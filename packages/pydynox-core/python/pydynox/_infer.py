@@ -99,6 +99,30 @@ def _is_plain(annotation: Any) -> bool:
     return annotation in (list, dict)
 
 
+def _storable(annotation: Any) -> bool:
+    """Whether values of this type can be stored: scalars DynamoDB has, Enum, datetime and friends,
+    dataclasses and pydantic models, and lists, sets and str-keyed dicts of those."""
+    tp, _ = _unwrap(annotation)
+    if tp is Any:
+        return True
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        return all(_storable(a) for a in typing.get_args(tp) if a is not type(None))
+    if origin in (list, tuple, set, frozenset):
+        return all(_storable(a) for a in typing.get_args(tp) if a is not Ellipsis)
+    if origin is dict:
+        args = typing.get_args(tp)
+        return not args or (_unwrap(args[0])[0] is str and _storable(args[1]))
+    if not isinstance(tp, type):
+        return False
+    return (
+        issubclass(tp, (str, int, float, Decimal, bytes, enum.Enum, _dt.date, _dt.time, uuid.UUID))
+        or tp in (list, dict, set, frozenset, tuple)
+        or dataclasses.is_dataclass(tp)
+        or callable(getattr(tp, "model_validate", None))
+    )
+
+
 def _infer(annotation: Any, label: str) -> Attribute[Any]:
     tp, _ = _unwrap(annotation)
     origin = typing.get_origin(tp)
@@ -139,6 +163,11 @@ def _infer(annotation: Any, label: str) -> Attribute[Any]:
         if member in (int, float, Decimal):
             return NumberSetAttribute() if member is not float else TypedAttribute(tp, "NS")
         raise TypeError(f"{label}: DynamoDB sets hold str, numbers or bytes, not {member!r}")
+    if origin in (list, tuple, dict) and not _storable(tp):
+        raise TypeError(
+            f"{label}: cannot store {annotation!r} in DynamoDB (map keys must be str; values must be "
+            "str, numbers, bool, bytes, Enum, datetime, dataclasses, pydantic models or containers of them)"
+        )
     if origin in (list, tuple):
         return ListAttribute() if _is_plain(tp) else TypedAttribute(tp, "L")
     if origin is dict:
