@@ -11,7 +11,6 @@ from typing import Annotated, Any, ClassVar
 
 import pydantic
 import pytest
-
 from pydynox import DynamoDBClient, dynamodb_model
 from pydynox.attributes import StringAttribute, VersionAttribute
 from pydynox.dataclass import DataclassModel
@@ -47,7 +46,7 @@ def pydantic_model(table: str, client: DynamoDBClient) -> Any:
         balance: Decimal = Decimal(0)
         status: Status = Status.ACTIVE
         tags: set[str] | None = None  # DynamoDB cannot store an empty set
-        history: list[str] = []
+        history: list[str] = pydantic.Field(default_factory=list)
         address: Address | None = None
         opened: dt.datetime | None = None
         version: Annotated[int | None, VersionAttribute()] = None
@@ -96,7 +95,7 @@ async def test_a_pydantic_model_saves_loads_and_saves_in_place_edits(
     assert isinstance(loaded, Account)
     assert loaded.model_dump(exclude={"address"}) == account.model_dump(exclude={"address"})
     # A naive datetime is stored as UTC and comes back aware.
-    assert loaded.address == Address(city="Porto", since=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    assert loaded.address == Address(city="Porto", since=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     loaded.history.append("opened")
     loaded.tags.add("beta")
     await twin(loaded).save()
