@@ -196,6 +196,14 @@ class ModelInfo:
     # A loaded or saved instance keeps a Snapshot of the stored item: plain models in a slot,
     # pydantic models among their private attributes (their slots are pydantic's own).
 
+    def complete_new(self, state: dict[str, Any]) -> None:
+        """A new instance's template keys (when their parts are known) and discriminator value."""
+        for attr in self.templated:
+            if state.get(attr.name) is None and all(state.get(p) is not None for p in attr.placeholders):
+                state[attr.name] = attr.build_key(state)
+        if self.discriminator is not None and state.get(self.discriminator.name) is None:
+            state[self.discriminator.name] = self.discriminator_value
+
     def get_snapshot(self, instance: Any) -> Any:
         if self.pydantic:
             private = instance.__pydantic_private__

@@ -80,13 +80,7 @@ class DataclassModel(ModelOperations, metaclass=_DataclassModelType):
     __slots__ = ("__dict__", "__weakref__", "_pydynox_snapshot")
 
     def __post_init__(self) -> None:
-        info = type(self)._pydynox_info
-        state = self.__dict__
-        for attr in info.templated:
-            if state.get(attr.name) is None and all(state.get(p) is not None for p in attr.placeholders):
-                state[attr.name] = attr.build_key(state)
-        if info.discriminator is not None and state.get(info.discriminator.name) is None:
-            state[info.discriminator.name] = info.discriminator_value
+        type(self)._pydynox_info.complete_new(self.__dict__)
 
 
 type.__setattr__(DataclassModel, "_pydynox_info", ModelInfo(DataclassModel, None, {}))

@@ -475,11 +475,7 @@ class Model(ModelOperations):
                 state[name] = value
         for name, attr in attributes.items():
             state[name] = values[name] if name in values else attr.default_value()
-        for attr in info.templated:
-            if state.get(attr.name) is None and all(state.get(p) is not None for p in attr.placeholders):
-                state[attr.name] = attr.build_key(state)
-        if info.discriminator is not None and state.get(info.discriminator.name) is None:
-            state[info.discriminator.name] = info.discriminator_value
+        info.complete_new(state)
         for attr in info.required:
             if state.get(attr.name) is None and not attr.default:
                 raise ValueError(f"{info.name}.{attr.name} is required")

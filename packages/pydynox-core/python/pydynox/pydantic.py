@@ -100,13 +100,7 @@ class DynamoModel(ModelOperations, BaseModel):
     __hash__ = None  # type: ignore[assignment]
 
     def model_post_init(self, context: Any, /) -> None:
-        info = type(self)._pydynox_info
-        state = self.__dict__
-        for attr in info.templated:
-            if state.get(attr.name) is None and all(state.get(p) is not None for p in attr.placeholders):
-                state[attr.name] = attr.build_key(state)
-        if info.discriminator is not None and state.get(info.discriminator.name) is None:
-            state[info.discriminator.name] = info.discriminator_value
+        type(self)._pydynox_info.complete_new(self.__dict__)
 
 
 # The base class itself is not stored anywhere; it only needs an (empty) info for its own methods.
