@@ -33,6 +33,7 @@ from pydynox.attributes import (
     StringSetAttribute,
 )
 from support.model_twin import ModelTwin
+from support.readback import raw_item
 
 UTC = dt.UTC
 
@@ -60,11 +61,6 @@ class Address:
 class Preferences:
     theme: str
     priority: Priority
-
-
-def raw_item(boto: Any, table: str, pk: str) -> dict[str, Any] | None:
-    out = boto.get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True)
-    return out.get("Item")
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from pydynox.attributes import (
 from pydynox.conditions import attribute_type, size
 from pydynox.exceptions import ConditionalCheckFailedException
 from support.model_twin import ModelTwin
+from support.readback import raw_item
 
 UTC = dt.UTC
 
@@ -75,11 +76,6 @@ def User(table_name: str, client: DynamoDBClient) -> Any:
     model = user_model(table_name, client)
     model.sync_create_table(wait=True)
     return model
-
-
-def raw_item(boto: Any, table: str, pk: str = "u1") -> dict[str, Any] | None:
-    out = boto.get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True)
-    return out.get("Item")
 
 
 async def stored_user(twin: ModelTwin, User: Any) -> Any:

@@ -21,6 +21,7 @@ from pydynox.attributes import (
 )
 from pydynox.exceptions import ConditionalCheckFailedException
 from support.model_twin import ModelTwin
+from support.readback import raw_item
 
 
 def user_model(table: str, client: DynamoDBClient, **config: Any) -> Any:
@@ -44,11 +45,6 @@ def User(table_name: str, client: DynamoDBClient) -> Any:
     model = user_model(table_name, client)
     model.sync_create_table(wait=True)
     return model
-
-
-def raw_item(boto: Any, table: str, pk: str) -> dict[str, Any] | None:
-    out = boto.get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True)
-    return out.get("Item")
 
 
 def other_writer_sets(boto: Any, table: str, pk: str, name: str, value: dict[str, Any]) -> None:

@@ -35,13 +35,9 @@ from pydynox.hooks import (
 )
 from pydynox.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 from support.model_twin import ModelTwin
+from support.readback import raw_item
 
 UTC = dt.UTC
-
-
-def raw_item(boto: Any, table: str, **key: str) -> dict[str, Any] | None:
-    out = boto.get_item(TableName=table, Key={k: {"S": v} for k, v in key.items()}, ConsistentRead=True)
-    return out.get("Item")
 
 
 # -- hooks -------------------------------------------------------------------------------------------------

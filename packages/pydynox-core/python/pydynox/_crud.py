@@ -84,16 +84,13 @@ def _version_guard(info: ModelInfo, current: Any) -> Condition:
 
 
 def fill_generated(info: ModelInfo, instance: Any) -> None:
-    """AutoGenerate values, template keys and the discriminator, where the instance has none."""
+    """AutoGenerate values where the instance has none; template keys rebuilt from their parts (a
+    part may have changed since construction); the discriminator."""
     values = instance.__dict__
     for attr in info.auto_generated:
         if values.get(attr.name) is None:
             values[attr.name] = attr.default.generate()
-    for attr in info.templated:
-        if all(values.get(p) is not None for p in attr.placeholders):
-            values[attr.name] = attr.build_key(values)
-    if info.discriminator is not None and values.get(info.discriminator.name) is None:
-        values[info.discriminator.name] = info.discriminator_value
+    info.complete_new(values, rebuild_templates=True)
 
 
 def check_complete(info: ModelInfo, instance: Any) -> None:
@@ -150,17 +147,13 @@ class SavePlan:
             )
         key_names = [a.db_name for a in info.key_attributes]
         key_moved = base is not None and base.pick(key_names) != snapshot.pick(key_names)
-        builder = ExpressionBuilder(info)
-        self.fallback: Call | None = None
+        self._put_conditions = (condition, guard)
+        #: A smart save may fall back to putting the whole item (see retry_after).
+        self.smart = False
         if base is None or full_replace or key_moved:
-            self.call: Call | None = Call(
-                "put_item",
-                table=info.table,
-                item=snapshot,
-                condition_expression=_condition(builder, condition, guard),
-                **_request_args(builder),
-            )
+            self.call: Call | None = self.put_call()
             return
+        builder = ExpressionBuilder(info)
         if version_attr is not None:
             # The version moves with real changes only: re-saving an unchanged instance writes nothing.
             changed.pop(version_attr.db_name, None)
@@ -205,23 +198,23 @@ class SavePlan:
                 return_values_on_condition_check_failure=True,
                 **_request_args(builder),
             )
-        put_builder = ExpressionBuilder(info)
-        self.fallback = Call(
+        self.smart = True
+
+    def put_call(self) -> Call:
+        """PutItem of the whole item, under the caller's condition and the version guard."""
+        builder = ExpressionBuilder(self.info)
+        return Call(
             "put_item",
-            table=info.table,
-            item=snapshot,
-            condition_expression=_condition(put_builder, condition, guard),
-            **_request_args(put_builder),
+            table=self.info.table,
+            item=self.snapshot,
+            condition_expression=_condition(builder, *self._put_conditions),
+            **_request_args(builder),
         )
 
     def retry_after(self, error: BaseException) -> Call | None:
         """The PutItem to make when a smart save failed only because the item no longer exists."""
-        if (
-            self.fallback is not None
-            and isinstance(error, ConditionalCheckFailedException)
-            and error.item is None
-        ):
-            return self.fallback
+        if self.smart and isinstance(error, ConditionalCheckFailedException) and error.item is None:
+            return self.put_call()
         return None
 
     def commit(self) -> None:

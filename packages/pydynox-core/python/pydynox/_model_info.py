@@ -196,10 +196,13 @@ class ModelInfo:
     # A loaded or saved instance keeps a Snapshot of the stored item: plain models in a slot,
     # pydantic models among their private attributes (their slots are pydantic's own).
 
-    def complete_new(self, state: dict[str, Any]) -> None:
-        """A new instance's template keys (when their parts are known) and discriminator value."""
+    def complete_new(self, state: dict[str, Any], rebuild_templates: bool = False) -> None:
+        """Template keys (when all their parts are known; only missing ones unless
+        ``rebuild_templates``) and the discriminator value."""
         for attr in self.templated:
-            if state.get(attr.name) is None and all(state.get(p) is not None for p in attr.placeholders):
+            if (rebuild_templates or state.get(attr.name) is None) and all(
+                state.get(p) is not None for p in attr.placeholders
+            ):
                 state[attr.name] = attr.build_key(state)
         if self.discriminator is not None and state.get(self.discriminator.name) is None:
             state[self.discriminator.name] = self.discriminator_value

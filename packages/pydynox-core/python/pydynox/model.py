@@ -26,6 +26,7 @@ from pydynox import _crud, _reads
 from pydynox._model_info import ModelInfo
 from pydynox.attributes.base import Attribute
 from pydynox.config import ModelConfig
+from pydynox.indexes import GlobalSecondaryIndex
 
 if TYPE_CHECKING:
     from pydynox._core import OperationMetrics
@@ -367,8 +368,6 @@ class ModelOperations:
             if info.sort_key is not None
             else None,
         }
-        from pydynox.indexes import GlobalSecondaryIndex
-
         gsis = [i.definition(info) for i in info.indexes.values() if isinstance(i, GlobalSecondaryIndex)]
         lsis = [i.definition(info) for i in info.indexes.values() if not isinstance(i, GlobalSecondaryIndex)]
         args["global_secondary_indexes"] = gsis or None

@@ -5,10 +5,10 @@
 //! any other; attributes the model does not declare stay in the snapshot and are never dropped.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
 
 use super::size::item_size;
-use crate::convert::{av_to_py, item_to_py, py_to_item, Item};
+use crate::convert::{av_to_py, item_to_py, Item};
 
 #[pyclass(module = "pydynox._core", frozen)]
 pub struct Snapshot {
@@ -17,30 +17,9 @@ pub struct Snapshot {
 
 #[pymethods]
 impl Snapshot {
-    /// A snapshot of a plain item (`{"pk": "A", "n": 1}`).
-    #[staticmethod]
-    fn from_item(item: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(Snapshot {
-            item: py_to_item(item, "item")?,
-        })
-    }
-
     /// The item's size in bytes by DynamoDB's rules (the 400 KB limit applies to this number).
     fn size(&self) -> usize {
         item_size(&self.item)
-    }
-
-    fn __len__(&self) -> usize {
-        self.item.len()
-    }
-
-    fn __contains__(&self, name: &str) -> bool {
-        self.item.contains_key(name)
-    }
-
-    /// The plain value of one attribute, or None when the item does not hold it.
-    fn get<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.item.get(name).map(|v| av_to_py(py, v)).transpose()
     }
 
     /// The named attributes as a plain dict (e.g. the key of the item).
@@ -54,22 +33,8 @@ impl Snapshot {
         Ok(out)
     }
 
-    /// Attribute names, sorted.
-    fn names<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let mut names: Vec<&String> = self.item.keys().collect();
-        names.sort();
-        PyList::new(py, names)
-    }
-
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         item_to_py(py, &self.item)
-    }
-
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<Snapshot>()
-            .map(|o| o.get().item == self.item)
-            .unwrap_or(false)
     }
 
     fn __repr__(&self) -> String {
