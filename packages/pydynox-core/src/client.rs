@@ -21,6 +21,7 @@ use crate::events::{
     copy_context, dispatch_later, dispatch_now, listening, traced, ClientFacts, OpSpec, OpStats,
     OperationEvent, OperationMetrics, Timing,
 };
+use crate::rate_limit::{limiter_from_py, Capacity, RateLimiter};
 use crate::runtime::{self, Completion};
 
 static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
@@ -33,6 +34,7 @@ pub struct Shared {
     sdk: Mutex<Option<(u64, aws_sdk_dynamodb::Client)>>,
     build_lock: tokio::sync::Mutex<()>,
     limiter: Option<Arc<Semaphore>>,
+    pub rate_limit: Option<Arc<RateLimiter>>,
 }
 
 impl Shared {
@@ -104,9 +106,18 @@ impl CoreClient {
         let facts = shared.facts.clone();
         let listen = listening();
         let timing = Timing::start();
+        let rate_limit = shared.rate_limit.clone();
+        let capacity = Capacity::of(spec.operation);
+        let estimate = spec.batch_size.unwrap_or(1).max(1) as f64;
         let inner = make(shared);
         let fut = async move {
+            if let Some(limit) = &rate_limit {
+                limit.acquire(capacity, estimate).await;
+            }
             let (out, trace) = traced(inner).await;
+            if let Some(limit) = &rate_limit {
+                limit.settle(capacity, estimate, &out.1, &trace);
+            }
             (out, trace, Instant::now())
         };
         let finish =
@@ -181,7 +192,7 @@ impl CoreClient {
         region=None, endpoint_url=None, profile=None, access_key=None, secret_key=None,
         session_token=None, role_arn=None, role_session_name=None, external_id=None,
         connect_timeout=None, read_timeout=None, operation_timeout=None, max_attempts=None,
-        retry_mode=None, max_connections=None, proxy_url=None,
+        retry_mode=None, max_connections=None, proxy_url=None, rate_limit=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -201,7 +212,9 @@ impl CoreClient {
         retry_mode: Option<String>,
         max_connections: Option<usize>,
         proxy_url: Option<String>,
+        rate_limit: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let rate_limit = limiter_from_py(rate_limit)?;
         let config = ClientConfig::validate(
             region,
             endpoint_url,
@@ -230,6 +243,7 @@ impl CoreClient {
                 sdk: Mutex::new(None),
                 build_lock: tokio::sync::Mutex::new(()),
                 limiter,
+                rate_limit,
             }),
         })
     }

@@ -28,8 +28,8 @@ pub enum Extra {
     Reasons(Vec<CancellationReason>),
     /// UnprocessedItemsException: what was not written (puts, deletes), after every retry.
     Unwritten {
-        puts: Vec<Item>,
-        deletes: Vec<Item>,
+        /// (table, is_put, item or key) in request order.
+        writes: Vec<(String, bool, Item)>,
         cause: Option<Box<OpError>>,
     },
     /// UnprocessedKeysException: what was read, and the keys that were not, after every retry.
@@ -121,13 +121,13 @@ impl OpError {
                 }
                 kwargs.set_item("cancellation_reasons", list)?;
             }
-            Extra::Unwritten {
-                puts,
-                deletes,
-                cause,
-            } => {
-                kwargs.set_item("put_items", crate::convert::items_to_py(py, puts)?)?;
-                kwargs.set_item("delete_keys", crate::convert::items_to_py(py, deletes)?)?;
+            Extra::Unwritten { writes, cause } => {
+                let unprocessed = pyo3::types::PyList::empty(py);
+                for (table, is_put, item) in writes {
+                    let kind = if *is_put { "put" } else { "delete" };
+                    unprocessed.append((table, kind, crate::convert::item_to_py(py, item)?))?;
+                }
+                kwargs.set_item("unprocessed", unprocessed)?;
                 kwargs.set_item(
                     "cause",
                     cause.as_ref().map(|c| c.to_pyerr(py).into_value(py)),

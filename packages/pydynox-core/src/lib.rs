@@ -12,6 +12,7 @@ mod errors;
 mod events;
 mod model;
 mod ops;
+mod rate_limit;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -24,6 +25,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ops::query::Page>()?;
     m.add_class::<model::ModelSchema>()?;
     m.add_class::<model::Snapshot>()?;
+    m.add_class::<rate_limit::FixedRate>()?;
+    m.add_class::<rate_limit::AdaptiveRate>()?;
     m.add_function(wrap_pyfunction!(model::autogen::generate_value, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::configure_runtime, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_info, m)?)?;

@@ -19,25 +19,37 @@ from pydynox._core import (
     runtime_info,
 )
 from pydynox._core import __version__ as _core_version
+from pydynox.batch import BatchWriter, SyncBatchWriter
 from pydynox.client import DynamoDBClient, StatementResult
+from pydynox.collection import Collection, CollectionResult
 from pydynox.conditions import Condition
 from pydynox.config import ModelConfig, clear_default_client, get_default_client, set_default_client
 from pydynox.generators import AutoGenerate
 from pydynox.integrations import dynamodb_model
 from pydynox.model import Model
+from pydynox.rate_limit import AdaptiveRate, FixedRate
+from pydynox.transaction import SyncTransaction, Transaction, sync_transact_get, transact_get
 
 __version__: str = _core_version
 
 __all__ = [
+    "AdaptiveRate",
     "AutoGenerate",
+    "BatchWriter",
+    "Collection",
+    "CollectionResult",
     "Condition",
     "DynamoDBClient",
+    "FixedRate",
     "Model",
     "ModelConfig",
     "OperationEvent",
     "OperationMetrics",
     "Page",
     "StatementResult",
+    "SyncBatchWriter",
+    "SyncTransaction",
+    "Transaction",
     "__version__",
     "clear_default_client",
     "configure_runtime",
@@ -47,6 +59,8 @@ __all__ = [
     "get_default_client",
     "runtime_info",
     "set_default_client",
+    "sync_transact_get",
+    "transact_get",
     "version_info",
 ]
 

@@ -62,6 +62,34 @@ class Page:
     metrics: OperationMetrics
 
 @final
+class FixedRate:
+    rcu: float | None
+    wcu: float | None
+    consumed_rcu: float
+    consumed_wcu: float
+    throttle_count: int
+    def __init__(self, rcu: float | None = None, wcu: float | None = None, burst: float | None = None) -> None: ...
+    def reset(self) -> None: ...
+
+@final
+class AdaptiveRate:
+    current_rcu: float | None
+    current_wcu: float | None
+    max_rcu: float | None
+    max_wcu: float | None
+    consumed_rcu: float
+    consumed_wcu: float
+    throttle_count: int
+    def __init__(
+        self,
+        max_rcu: float | None = None,
+        max_wcu: float | None = None,
+        min_rcu: float = 1.0,
+        min_wcu: float = 1.0,
+    ) -> None: ...
+    def reset(self) -> None: ...
+
+@final
 class CoreClient:
     client_id: int
     region: str | None
@@ -84,6 +112,7 @@ class CoreClient:
         retry_mode: str | None = None,
         max_connections: int | None = None,
         proxy_url: str | None = None,
+        rate_limit: FixedRate | AdaptiveRate | None = None,
     ) -> None: ...
     # Each operation takes `is_async` first: True returns an awaitable, False blocks and returns the value.
     def put_item(self, is_async: bool, *args: Any, **kwargs: Any) -> Any: ...
@@ -95,6 +124,7 @@ class CoreClient:
     def count(self, is_async: bool, *args: Any, **kwargs: Any) -> Any: ...
     def parallel_scan(self, is_async: bool, *args: Any, **kwargs: Any) -> Any: ...
     def batch_write(self, is_async: bool, *args: Any, **kwargs: Any) -> Any: ...
+    def batch_write_many(self, is_async: bool, *args: Any, **kwargs: Any) -> Any: ...
     def batch_get(self, is_async: bool, *args: Any, **kwargs: Any) -> Any: ...
     def transact_write(self, is_async: bool, *args: Any, **kwargs: Any) -> Any: ...
     def transact_get(self, is_async: bool, *args: Any, **kwargs: Any) -> Any: ...

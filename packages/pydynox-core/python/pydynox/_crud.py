@@ -137,14 +137,7 @@ class SavePlan:
             if version_attr is not None:
                 values[version_attr.name] = old_version
         self.snapshot = snapshot
-        size = snapshot.size()
-        if size > info.max_size:
-            raise ItemTooLargeException(
-                size,
-                info.max_size,
-                snapshot.pick([a.db_name for a in info.key_attributes]),
-                message=f"{info.name}: the item is {size} bytes; the limit is {info.max_size} bytes",
-            )
+        check_size(info, snapshot)
         key_names = [a.db_name for a in info.key_attributes]
         key_moved = base is not None and base.pick(key_names) != snapshot.pick(key_names)
         self._put_conditions = (condition, guard)
@@ -338,7 +331,47 @@ class UpdatePlan:
         info.set_snapshot(instance, info.get_snapshot(fresh))
 
 
-def _instance_key(info: ModelInfo, instance: Any) -> dict[str, Any]:
+def whole_item(info: ModelInfo, instance: Any, version: Any = None) -> Any:
+    """The Snapshot of the whole item for a PutItem outside ``save`` (a batch, a transaction):
+    generated values filled in, keys and required attributes checked, the size limit enforced.
+    ``version`` is the version attribute's value to store, when the model has one."""
+    fill_generated(info, instance)
+    check_complete(info, instance)
+    values = instance.__dict__
+    old = None
+    if info.version is not None:
+        old = values.get(info.version.name)
+        values[info.version.name] = version
+    try:
+        snapshot, _, _ = info.core.dump(instance, None, info.get_extra(instance))
+    finally:
+        if info.version is not None:
+            values[info.version.name] = old
+    check_size(info, snapshot)
+    return snapshot
+
+
+def check_size(info: ModelInfo, snapshot: Any) -> None:
+    """Refuses an item over the size limit before anything is sent."""
+    size = snapshot.size()
+    if size > info.max_size:
+        raise ItemTooLargeException(
+            size,
+            info.max_size,
+            snapshot.pick([a.db_name for a in info.key_attributes]),
+            message=f"{info.name}: the item is {size} bytes; the limit is {info.max_size} bytes",
+        )
+
+
+def version_guard(info: ModelInfo, instance: Any) -> tuple[Condition | None, int | None]:
+    """The optimistic-lock condition for writing ``instance`` and the version it will then have."""
+    if info.version is None:
+        return None, None
+    current = instance.__dict__.get(info.version.name)
+    return _version_guard(info, current), 1 if current is None else current + 1
+
+
+def instance_key(info: ModelInfo, instance: Any) -> dict[str, Any]:
     """The key of the stored item: as loaded (a locally edited key names a different item)."""
     base = info.get_snapshot(instance)
     key_names = [a.db_name for a in info.key_attributes]
@@ -373,7 +406,7 @@ def update_plan_for(
     info = info_of(instance)
     version = instance.__dict__.get(info.version.name) if info.version is not None else None
     values = with_templates(info, instance.__dict__, values)
-    return UpdatePlan(info, _instance_key(info, instance), values, atomic, condition, version, versioned=True)
+    return UpdatePlan(info, instance_key(info, instance), values, atomic, condition, version, versioned=True)
 
 
 async def update_async(
@@ -426,7 +459,7 @@ class DeletePlan:
         self.call = Call(
             "delete_item",
             table=info.table,
-            key=_instance_key(info, instance),
+            key=instance_key(info, instance),
             condition_expression=_condition(builder, condition, guard),
             **_request_args(builder),
         )
@@ -528,6 +561,34 @@ async def after_load_async(instance: Any) -> Any:
         if hooks:
             await run_hooks_async(hooks, instance)
     return instance
+
+
+def _loaded(info: ModelInfo, items: list[Any], as_dict: bool) -> list[Any]:
+    if as_dict:
+        return items
+    out = []
+    for item in items:
+        instance = loaded_as(info, info.core.load(item))
+        if instance is not None:
+            out.append(instance)
+    return out
+
+
+async def loaded_list_async(info: ModelInfo, items: list[Any], as_dict: bool) -> list[Any]:
+    """Plain items (PartiQL, batch reads) as instances of ``info``'s class, after_load hooks run."""
+    out = _loaded(info, items, as_dict)
+    if not as_dict:
+        for instance in out:
+            await after_load_async(instance)
+    return out
+
+
+def loaded_list_sync(info: ModelInfo, items: list[Any], as_dict: bool) -> list[Any]:
+    out = _loaded(info, items, as_dict)
+    if not as_dict:
+        for instance in out:
+            after_load_sync(instance)
+    return out
 
 
 def after_load_sync(instance: Any) -> Any:

@@ -1,16 +1,25 @@
-"""Model-level Query, Scan and Count: conditions in, model instances out (hydrated by the Rust core)."""
+"""Model-level Query, Scan and Count, on the table or on a secondary index: conditions in, model
+instances out (hydrated by the Rust core)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydynox._core import Page
 from pydynox._crud import projection_paths
 from pydynox._model_info import ModelInfo
-from pydynox.conditions import Between, Comparison, Condition, FunctionCondition
+from pydynox.attributes.base import Attribute
+from pydynox.attributes.primitives import StringAttribute
+from pydynox.conditions import And, Between, Comparison, Condition, FunctionCondition
 from pydynox.expressions import ExpressionBuilder
 from pydynox.hooks import HookType, run_hooks_async, run_hooks_sync
 from pydynox.query import AsyncQueryResult, AsyncScanResult, QueryResult, ScanResult
+
+if TYPE_CHECKING:
+    from pydynox.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
+
+    Index = GlobalSecondaryIndex | LocalSecondaryIndex
 
 __all__ = ["ReadSpec", "count_args", "query_spec", "scan_spec"]
 
@@ -18,69 +27,104 @@ __all__ = ["ReadSpec", "count_args", "query_spec", "scan_spec"]
 class ReadSpec:
     """The fixed arguments of one paginated read."""
 
-    def __init__(self, info: ModelInfo, method: str, kwargs: dict[str, Any], as_dict: bool) -> None:
+    def __init__(
+        self,
+        info: ModelInfo,
+        method: str,
+        kwargs: dict[str, Any],
+        as_dict: bool,
+        key_names: list[str],
+    ) -> None:
         self.info = info
         self.method = method
         self.kwargs = kwargs
         self.as_dict = as_dict
+        self.key_names = key_names
         # Items of a discriminator hierarchy may be subclasses with hooks of their own.
         self.hooks = not as_dict and (
             bool(info.hooks.get(HookType.AFTER_LOAD)) or info.discriminator is not None
         )
 
-    def async_result(self, limit: int | None, page_size: int | None, start: Any) -> Any:
-        client = self.info.client()
-        method = getattr(client._core, self.method)
-        kwargs = self.kwargs
-        hooks = self.hooks
+    def key_of(self) -> Any:
+        """The resume key of a loaded item: the table's key plus the index's."""
+        names = self.key_names
+        if self.as_dict:
+            return lambda item: {n: item[n] for n in names} if all(n in item for n in names) else None
+        get_snapshot = self.info.get_snapshot
 
-        async def fetch(limit: int | None, exclusive_start_key: Any) -> Page:
-            page = await method(True, limit=limit, exclusive_start_key=exclusive_start_key, **kwargs)
-            if hooks:
-                for item in page.items:
-                    await run_hooks_async(type(item)._pydynox_info.hooks_for(HookType.AFTER_LOAD, None), item)
-            return page  # type: ignore[no-any-return]
+        def key_of(instance: Any) -> dict[str, Any] | None:
+            snapshot = get_snapshot(instance)
+            return None if snapshot is None else snapshot.pick(names)
+
+        return key_of
+
+    def async_result(self, limit: int | None, page_size: int | None, start: Any) -> Any:
+        method = getattr(self.info.client()._core, self.method)
+        kwargs = self.kwargs
+
+        def fetch(limit: int | None, exclusive_start_key: Any) -> Any:
+            return method(True, limit=limit, exclusive_start_key=exclusive_start_key, **kwargs)
+
+        async def after_load(items: list[Any]) -> None:
+            for item in items:
+                await run_hooks_async(type(item)._pydynox_info.hooks_for(HookType.AFTER_LOAD, None), item)
 
         cls = AsyncQueryResult if self.method == "query_page" else AsyncScanResult
-        return cls(fetch, limit, page_size, start)
+        return cls(
+            fetch, limit, page_size, start, key_of=self.key_of(),
+            prepare=after_load if self.hooks else None,
+        )  # fmt: skip
 
     def sync_result(self, limit: int | None, page_size: int | None, start: Any) -> Any:
-        client = self.info.client()
-        method = getattr(client._core, self.method)
+        method = getattr(self.info.client()._core, self.method)
         kwargs = self.kwargs
-        hooks = self.hooks
 
         def fetch(limit: int | None, exclusive_start_key: Any) -> Page:
-            page = method(False, limit=limit, exclusive_start_key=exclusive_start_key, **kwargs)
-            if hooks:
-                for item in page.items:
-                    run_hooks_sync(type(item)._pydynox_info.hooks_for(HookType.AFTER_LOAD, None), item)
-            return page  # type: ignore[no-any-return]
+            return method(False, limit=limit, exclusive_start_key=exclusive_start_key, **kwargs)  # type: ignore[no-any-return]
+
+        def after_load(items: list[Any]) -> None:
+            for item in items:
+                run_hooks_sync(type(item)._pydynox_info.hooks_for(HookType.AFTER_LOAD, None), item)
 
         cls = QueryResult if self.method == "query_page" else ScanResult
-        return cls(fetch, limit, page_size, start)
+        return cls(
+            fetch, limit, page_size, start, key_of=self.key_of(),
+            prepare=after_load if self.hooks else None,
+        )  # fmt: skip
 
 
-def _consistent(info: ModelInfo, consistent_read: bool | None) -> bool:
+def _consistent(info: ModelInfo, consistent_read: bool | None, index: Index | None) -> bool:
     if consistent_read is None:
+        if index is not None and index.is_global:
+            return False
         return bool(info.config and info.config.consistent_read)
+    if consistent_read and index is not None and index.is_global:
+        raise ValueError(
+            f"{info.name}.{index.name}: a global secondary index does not support consistent reads"
+        )
     return consistent_read
 
 
-def _projection(info: ModelInfo, fields: Any, builder: ExpressionBuilder) -> str | None:
+def _index_key_names(info: ModelInfo, index: Index | None) -> list[str]:
+    names = [a.db_name for a in info.key_attributes]
+    if index is not None:
+        for n in (*index.partition_key_names(info), *index.sort_keys):
+            db = info.attribute(n).db_name
+            if db not in names:
+                names.append(db)
+    return names
+
+
+def _projection(
+    info: ModelInfo, fields: Any, builder: ExpressionBuilder, index: Index | None
+) -> str | None:
     paths = projection_paths(info, fields)
     if paths is None:
         return None
-    rendered = []
-    for p in paths:
-        parts = p.split(".")
-        rendered.append(".".join(_render_segment(builder, s) for s in parts))
-    return ", ".join(rendered)
-
-
-def _render_segment(builder: ExpressionBuilder, segment: str) -> str:
-    name, bracket, rest = segment.partition("[")
-    return builder.name(name) + (bracket + rest if bracket else "")
+    for name in _index_key_names(info, index):
+        if name not in paths:
+            paths.append(name)
+    return ", ".join(builder.name(p) for p in paths)
 
 
 def _filter(builder: ExpressionBuilder, condition: Condition | None) -> str | None:
@@ -95,30 +139,69 @@ def _filter(builder: ExpressionBuilder, condition: Condition | None) -> str | No
     return condition.build(builder)
 
 
-def _key_condition(
-    info: ModelInfo, partition_value: Any, sort_condition: Condition | None, builder: ExpressionBuilder
-) -> str:
-    assert info.partition_key is not None
-    pk_condition: Condition = info.partition_key == partition_value
-    text = pk_condition.build(builder)
-    if sort_condition is None:
-        return text
-    sk = info.sort_key
-    if (
-        not isinstance(sort_condition, (Comparison, Between, FunctionCondition))
-        or (isinstance(sort_condition, Comparison) and sort_condition.op == "<>")
-        or (isinstance(sort_condition, FunctionCondition) and sort_condition.function != "begins_with")
-    ):
-        raise ValueError(
-            f"{info.name}: sort_key_condition must be =, <, <=, >, >=, between or begins_with on the sort key"
-        )
-    paths = sort_condition.paths()
-    if sk is None or len(paths) != 1 or paths[0] is not sk:
-        raise ValueError(
-            f"{info.name}: sort_key_condition must be a condition on the sort key "
-            f"{sk.name if sk else '(the model has none)'}"
-        )
-    return f"{text} AND {sort_condition.build(builder)}"
+def _is_key_comparison(condition: Condition) -> bool:
+    if isinstance(condition, Comparison):
+        return condition.op != "<>"
+    if isinstance(condition, FunctionCondition):
+        return condition.function == "begins_with"
+    return isinstance(condition, Between)
+
+
+def _sort_condition(
+    info: ModelInfo, sort_condition: Condition, sort_keys: Sequence[Attribute[Any]], where: str
+) -> list[Condition]:
+    """The parts of a sort key condition; every part must compare one of the sort key attributes."""
+    parts = list(sort_condition.conditions) if isinstance(sort_condition, And) else [sort_condition]
+    names = ", ".join(a.name for a in sort_keys) or "(none)"
+    for part in parts:
+        if not isinstance(part, Condition) or not _is_key_comparison(part):
+            raise ValueError(
+                f"{where}: sort_key_condition must be =, <, <=, >, >=, between or begins_with "
+                f"on the sort key ({names})"
+            )
+        paths = part.paths()
+        if len(paths) != 1 or not any(paths[0] is k for k in sort_keys):
+            raise ValueError(f"{where}: sort_key_condition must be a condition on the sort key ({names})")
+    if len(parts) > 1 and len(sort_keys) < 2:
+        raise ValueError(f"{where}: sort_key_condition takes one condition on the sort key ({names})")
+    return parts
+
+
+def _partition_values(
+    info: ModelInfo,
+    attributes: Sequence[Attribute[Any]],
+    partition_key: Any,
+    key_values: dict[str, Any],
+    where: str,
+) -> list[tuple[Attribute[Any], Any]]:
+    """The partition key value(s): ``partition_key=`` for a single attribute, else by attribute name
+    (or by the placeholders of a templated key)."""
+    values = dict(key_values)
+    out: list[tuple[Attribute[Any], Any]] = []
+    if partition_key is not None:
+        if len(attributes) != 1:
+            names = ", ".join(f"{a.name}=" for a in attributes)
+            raise ValueError(f"{where}: the partition key has several attributes; give {names}")
+        out.append((attributes[0], partition_key))
+        attributes = []
+    for attr in attributes:
+        value = values.pop(attr.name, None)
+        if value is None and isinstance(attr, StringAttribute) and attr.template is not None:
+            if all(values.get(p) is not None for p in attr.placeholders):
+                value = attr.build_key(values)
+                for p in attr.placeholders:
+                    values.pop(p, None)
+        if value is None:
+            hints = ["partition_key="] if len(attributes) == 1 and not out else []
+            if isinstance(attr, StringAttribute) and attr.template is not None:
+                parts = ", ".join(f"{p}=" for p in attr.placeholders)
+                hints.append(f"{parts} for its template {attr.template!r}")
+            hint = f" (or {', or '.join(hints)})" if hints else ""
+            raise ValueError(f"{where} needs {attr.name}={hint}")
+        out.append((attr, value))
+    if values:
+        raise TypeError(f"{where} got unexpected arguments {sorted(values)}")
+    return out
 
 
 def query_spec(
@@ -131,35 +214,52 @@ def query_spec(
     as_dict: bool,
     fields: Any,
     key_values: dict[str, Any],
+    index: Index | None = None,
 ) -> ReadSpec:
     config = info.require_config()
     assert info.partition_key is not None
-    if partition_key is None:
-        values = dict(key_values)
-        pk = info.partition_key
-        partition_key = values.pop(pk.name, None)
-        template = getattr(pk, "template", None)
-        if partition_key is None and template is not None:
-            partition_key = pk.build_key(values)  # type: ignore[attr-defined]
-        elif values:
-            raise TypeError(f"{info.name}.query() got unexpected arguments {sorted(values)}")
-        if partition_key is None:
-            raise ValueError(f"{info.name}.query() needs partition_key= (or {pk.name}=)")
-    elif key_values:
-        raise TypeError(f"{info.name}.query() got unexpected arguments {sorted(key_values)}")
+    if index is None:
+        where = f"{info.name}.query()"
+        pk_attrs: list[Attribute[Any]] = [info.partition_key]
+        sk_attrs: list[Attribute[Any]] = [info.sort_key] if info.sort_key is not None else []
+    else:
+        where = f"{info.name}.{index.name}.query()"
+        pk_attrs = [info.attribute(n) for n in index.partition_key_names(info)]
+        sk_attrs = [info.attribute(n) for n in index.sort_keys]
     builder = ExpressionBuilder(info)
+    parts: list[Condition] = [
+        attr == value for attr, value in _partition_values(info, pk_attrs, partition_key, key_values, where)
+    ]
+    if sort_key_condition is not None:
+        parts.extend(_sort_condition(info, sort_key_condition, sk_attrs, where))
     kwargs: dict[str, Any] = {
         "table": config.table,
-        "key_condition_expression": _key_condition(info, partition_key, sort_key_condition, builder),
+        "key_condition_expression": " AND ".join(p.build(builder) for p in parts),
         "filter_expression": _filter(builder, filter_condition),
-        "projection_expression": _projection(info, fields, builder),
+        "projection_expression": _projection(info, fields, builder, index),
         "scan_index_forward": scan_index_forward,
-        "consistent_read": _consistent(info, consistent_read),
+        "consistent_read": _consistent(info, consistent_read, index),
+        "index_name": index.index_name if index is not None else None,
     }
+    return _spec(info, "query_page", kwargs, builder, as_dict, fields, index)
+
+
+def _spec(
+    info: ModelInfo,
+    method: str,
+    kwargs: dict[str, Any],
+    builder: ExpressionBuilder,
+    as_dict: bool,
+    fields: Any,
+    index: Index | None,
+) -> ReadSpec:
     kwargs["expression_attribute_names"] = builder.names or None
     kwargs["expression_attribute_values"] = builder.values or None
-    kwargs["model"] = None if as_dict else (info.projected_core if fields is not None else info.core)
-    return ReadSpec(info, "query_page", kwargs, as_dict)
+    # An index that projects only some attributes returns partial items: load them like a
+    # fields= read, so missing required attributes stay None instead of failing the load.
+    partial = fields is not None or (index is not None and index.projection != "ALL")
+    kwargs["model"] = None if as_dict else (info.projected_core if partial else info.core)
+    return ReadSpec(info, method, kwargs, as_dict, _index_key_names(info, index))
 
 
 def scan_spec(
@@ -170,26 +270,49 @@ def scan_spec(
     total_segments: int | None,
     as_dict: bool,
     fields: Any,
+    index: Index | None = None,
 ) -> ReadSpec:
     config = info.require_config()
     builder = ExpressionBuilder(info)
     kwargs: dict[str, Any] = {
         "table": config.table,
         "filter_expression": _filter(builder, filter_condition),
-        "projection_expression": _projection(info, fields, builder),
-        "consistent_read": _consistent(info, consistent_read),
+        "projection_expression": _projection(info, fields, builder, index),
+        "consistent_read": _consistent(info, consistent_read, index),
         "segment": segment,
         "total_segments": total_segments,
+        "index_name": index.index_name if index is not None else None,
     }
-    kwargs["expression_attribute_names"] = builder.names or None
-    kwargs["expression_attribute_values"] = builder.values or None
-    kwargs["model"] = None if as_dict else (info.projected_core if fields is not None else info.core)
-    return ReadSpec(info, "scan_page", kwargs, as_dict)
+    return _spec(info, "scan_page", kwargs, builder, as_dict, fields, index)
 
 
 def count_args(
-    info: ModelInfo, filter_condition: Condition | None, consistent_read: bool | None
+    info: ModelInfo,
+    partition_key: Any,
+    sort_key_condition: Condition | None,
+    filter_condition: Condition | None,
+    consistent_read: bool | None,
+    key_values: dict[str, Any],
+    index: Index | None = None,
 ) -> dict[str, Any]:
+    """COUNT of a Query when a partition key is given (``partition_key=`` or by name), else of a Scan."""
+    if partition_key is not None or key_values:
+        spec = query_spec(
+            info, partition_key, sort_key_condition, filter_condition, True, consistent_read,
+            True, None, key_values, index,
+        )  # fmt: skip
+        k = spec.kwargs
+        return {
+            "table": k["table"],
+            "key_condition_expression": k["key_condition_expression"],
+            "filter_expression": k["filter_expression"],
+            "expression_attribute_names": k["expression_attribute_names"],
+            "expression_attribute_values": k["expression_attribute_values"],
+            "consistent_read": k["consistent_read"],
+            "index_name": k["index_name"],
+        }
+    if sort_key_condition is not None:
+        raise ValueError(f"{info.name}.count(): sort_key_condition needs a partition key")
     config = info.require_config()
     builder = ExpressionBuilder(info)
     return {
@@ -197,5 +320,6 @@ def count_args(
         "filter_expression": _filter(builder, filter_condition),
         "expression_attribute_names": builder.names or None,
         "expression_attribute_values": builder.values or None,
-        "consistent_read": _consistent(info, consistent_read),
+        "consistent_read": _consistent(info, consistent_read, index),
+        "index_name": index.index_name if index is not None else None,
     }

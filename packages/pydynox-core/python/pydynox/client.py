@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pydynox._core import CoreClient, OperationMetrics, Page
+from pydynox._core import AdaptiveRate, CoreClient, FixedRate, OperationMetrics, Page
 from pydynox.query import AsyncQueryResult, AsyncScanResult, QueryResult, ScanResult
 
 __all__ = ["DynamoDBClient", "StatementResult"]
@@ -65,6 +65,8 @@ class DynamoDBClient:
         retry_mode: ``"standard"`` or ``"adaptive"`` (client-side rate limiting on throttles).
         max_connections: at most this many requests in flight at once.
         proxy_url: an HTTP(S) proxy for every request.
+        rate_limit: a :class:`~pydynox.rate_limit.FixedRate` or
+            :class:`~pydynox.rate_limit.AdaptiveRate` shared by every call of this client.
     """
 
     def __init__(
@@ -87,7 +89,9 @@ class DynamoDBClient:
         max_attempts: int | None = None,
         retry_mode: Literal["standard", "adaptive"] = "standard",
         max_connections: int | None = None,
+        rate_limit: FixedRate | AdaptiveRate | None = None,
     ) -> None:
+        self._rate_limit = rate_limit
         self._core = CoreClient(
             region=region,
             endpoint_url=endpoint_url,
@@ -105,7 +109,12 @@ class DynamoDBClient:
             retry_mode=retry_mode,
             max_connections=max_connections,
             proxy_url=proxy_url,
+            rate_limit=rate_limit,
         )
+
+    @property
+    def rate_limit(self) -> FixedRate | AdaptiveRate | None:
+        return self._rate_limit
 
     @property
     def client_id(self) -> int:

@@ -23,6 +23,7 @@ __all__ = [
     "InternalServerError",
     "ItemCollectionSizeLimitExceededException",
     "ItemTooLargeException",
+    "ItemsNotFoundException",
     "ProvisionedThroughputExceededException",
     "PydynoxException",
     "ResourceInUseException",
@@ -186,28 +187,38 @@ class WaiterTimeoutException(PydynoxException, TimeoutError):
 class UnprocessedItemsException(PydynoxException):
     """A batch write left items unwritten after every retry.
 
-    ``put_items`` and ``delete_keys`` hold exactly the requests that were not written (everything else
-    was); ``cause`` is the last error that stopped the retries, if one did.
+    ``unprocessed`` holds exactly the requests that were not written (everything else was), as
+    ``(table, "put" | "delete", item or key)`` tuples in request order; ``put_items`` and
+    ``delete_keys`` are the same requests split by kind. ``models`` holds the model instances behind
+    them when the batch was written through a model-aware writer. ``cause`` is the last error that
+    stopped the retries, if one did.
     """
 
-    put_items: list[dict[str, Any]]
-    delete_keys: list[dict[str, Any]]
+    unprocessed: list[tuple[str, str, dict[str, Any]]]
+    models: list[Any]
     cause: PydynoxException | None
 
     def __init__(
         self,
         message: str = "",
         *,
-        put_items: list[dict[str, Any]] | None = None,
-        delete_keys: list[dict[str, Any]] | None = None,
+        unprocessed: list[tuple[str, str, dict[str, Any]]] | None = None,
         cause: PydynoxException | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
-        self.put_items = list(put_items or [])
-        self.delete_keys = list(delete_keys or [])
+        self.unprocessed = list(unprocessed or [])
+        self.models = []
         self.cause = cause
         self.__cause__ = cause
+
+    @property
+    def put_items(self) -> list[dict[str, Any]]:
+        return [item for _, kind, item in self.unprocessed if kind == "put"]
+
+    @property
+    def delete_keys(self) -> list[dict[str, Any]]:
+        return [key for _, kind, key in self.unprocessed if kind == "delete"]
 
 
 class UnprocessedKeysException(PydynoxException):
@@ -231,6 +242,16 @@ class UnprocessedKeysException(PydynoxException):
         self.unprocessed_keys = list(unprocessed_keys or [])
         self.cause = cause
         self.__cause__ = cause
+
+
+class ItemsNotFoundException(PydynoxException):
+    """``batch_get(..., missing="raise")`` found no item for some keys: ``keys`` names them, as given."""
+
+    keys: list[dict[str, Any]]
+
+    def __init__(self, message: str = "", *, keys: list[dict[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.keys = list(keys or [])
 
 
 class ItemTooLargeException(PydynoxException):

@@ -17,12 +17,16 @@ Keys name Python attributes of the model; a list gives a multi-attribute key (up
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from pydynox._model_info import ModelInfo
+    from pydynox.conditions import Condition
+    from pydynox.query import AsyncQueryResult, AsyncScanResult, QueryResult, ScanResult
 
-__all__ = ["GlobalSecondaryIndex", "LocalSecondaryIndex"]
+__all__ = ["BoundIndex", "GlobalSecondaryIndex", "LocalSecondaryIndex"]
+
+M = TypeVar("M")
 
 
 def _names(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
@@ -52,9 +56,28 @@ class _Index:
         self.name = ""
         self.model: type | None = None
 
+    is_global = False
+    partition_keys: tuple[str, ...] = ()
+    sort_keys: tuple[str, ...] = ()
+
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         self.model = owner
+
+    @overload
+    def __get__(self, instance: None, owner: type[M]) -> BoundIndex[M]: ...
+    @overload
+    def __get__(self, instance: object, owner: type[M]) -> BoundIndex[M]: ...
+    def __get__(self, instance: object | None, owner: type[M]) -> BoundIndex[M]:
+        # Read through the class it is reached from: a subclass's index returns the subclass.
+        return BoundIndex(self, owner)
+
+    def partition_key_names(self, info: ModelInfo) -> tuple[str, ...]:
+        """Python names of the index's partition key attributes (an LSI shares the table's)."""
+        if self.partition_keys:
+            return self.partition_keys
+        assert info.partition_key is not None
+        return (info.partition_key.name,)
 
     def _projection(self, info: ModelInfo) -> dict[str, Any]:
         if isinstance(self.projection, str):
@@ -79,6 +102,8 @@ class _Index:
 
 
 class GlobalSecondaryIndex(_Index):
+    is_global = True
+
     def __init__(
         self,
         index_name: str,
@@ -124,3 +149,151 @@ class LocalSecondaryIndex(_Index):
             "sort_key": self._key(info, self.sort_keys)[0],
             **self._projection(info),
         }
+
+
+class BoundIndex(Generic[M]):
+    """An index as reached from a model class: ``User.email_index.query(email="a@example.com")``.
+
+    Every read takes the options of the model's own ``query``/``scan`` (``fields``, ``as_dict``,
+    filters, ``limit``/``page_size``, ``last_evaluated_key``) and returns instances of the model.
+    Global secondary indexes do not support consistent reads.
+    """
+
+    __slots__ = ("index", "model")
+
+    def __init__(self, index: GlobalSecondaryIndex | LocalSecondaryIndex, model: type[M]) -> None:
+        self.index = index
+        self.model = model
+
+    @property
+    def index_name(self) -> str:
+        return self.index.index_name
+
+    def __repr__(self) -> str:
+        return f"<{type(self.index).__name__} {self.index.index_name!r} of {self.model.__qualname__}>"
+
+    def _info(self) -> ModelInfo:
+        return self.model._pydynox_info  # type: ignore[attr-defined,no-any-return]
+
+    def query(
+        self,
+        partition_key: Any = None,
+        sort_key_condition: Condition | None = None,
+        filter_condition: Condition | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool | None = None,
+        last_evaluated_key: dict[str, Any] | None = None,
+        as_dict: bool = False,
+        fields: Sequence[str] | None = None,
+        **key_values: Any,
+    ) -> AsyncQueryResult[M]:
+        """The items of one index partition: ``partition_key=`` for a one-attribute key, else the
+        key attributes by name (``tenant="t1", status="open"``)."""
+        from pydynox._reads import query_spec
+
+        spec = query_spec(
+            self._info(), partition_key, sort_key_condition, filter_condition, scan_index_forward,
+            consistent_read, as_dict, fields, key_values, self.index,
+        )  # fmt: skip
+        return spec.async_result(limit, page_size, last_evaluated_key)  # type: ignore[no-any-return]
+
+    def sync_query(
+        self,
+        partition_key: Any = None,
+        sort_key_condition: Condition | None = None,
+        filter_condition: Condition | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool | None = None,
+        last_evaluated_key: dict[str, Any] | None = None,
+        as_dict: bool = False,
+        fields: Sequence[str] | None = None,
+        **key_values: Any,
+    ) -> QueryResult[M]:
+        from pydynox._reads import query_spec
+
+        spec = query_spec(
+            self._info(), partition_key, sort_key_condition, filter_condition, scan_index_forward,
+            consistent_read, as_dict, fields, key_values, self.index,
+        )  # fmt: skip
+        return spec.sync_result(limit, page_size, last_evaluated_key)  # type: ignore[no-any-return]
+
+    def scan(
+        self,
+        filter_condition: Condition | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        consistent_read: bool | None = None,
+        last_evaluated_key: dict[str, Any] | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        as_dict: bool = False,
+        fields: Sequence[str] | None = None,
+    ) -> AsyncScanResult[M]:
+        from pydynox._reads import scan_spec
+
+        spec = scan_spec(
+            self._info(), filter_condition, consistent_read, segment, total_segments, as_dict, fields,
+            self.index,
+        )  # fmt: skip
+        return spec.async_result(limit, page_size, last_evaluated_key)  # type: ignore[no-any-return]
+
+    def sync_scan(
+        self,
+        filter_condition: Condition | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        consistent_read: bool | None = None,
+        last_evaluated_key: dict[str, Any] | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        as_dict: bool = False,
+        fields: Sequence[str] | None = None,
+    ) -> ScanResult[M]:
+        from pydynox._reads import scan_spec
+
+        spec = scan_spec(
+            self._info(), filter_condition, consistent_read, segment, total_segments, as_dict, fields,
+            self.index,
+        )  # fmt: skip
+        return spec.sync_result(limit, page_size, last_evaluated_key)  # type: ignore[no-any-return]
+
+    async def count(
+        self,
+        partition_key: Any = None,
+        sort_key_condition: Condition | None = None,
+        filter_condition: Condition | None = None,
+        consistent_read: bool | None = None,
+        **key_values: Any,
+    ) -> Any:
+        """Matching items in the index (a Query with a partition key, else a Scan), as an int."""
+        from pydynox._reads import count_args
+        from pydynox.query import Count
+
+        info = self._info()
+        args = count_args(
+            info, partition_key, sort_key_condition, filter_condition, consistent_read, key_values,
+            self.index,
+        )  # fmt: skip
+        return Count(*await info.client().count(**args))
+
+    def sync_count(
+        self,
+        partition_key: Any = None,
+        sort_key_condition: Condition | None = None,
+        filter_condition: Condition | None = None,
+        consistent_read: bool | None = None,
+        **key_values: Any,
+    ) -> Any:
+        from pydynox._reads import count_args
+        from pydynox.query import Count
+
+        info = self._info()
+        args = count_args(
+            info, partition_key, sort_key_condition, filter_condition, consistent_read, key_values,
+            self.index,
+        )  # fmt: skip
+        return Count(*info.client().sync_count(**args))

@@ -22,14 +22,17 @@ import datetime as _dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from pydynox import _crud, _reads
+from pydynox import _crud, _parallel, _reads
+from pydynox import batch as _batch
 from pydynox._model_info import ModelInfo
 from pydynox.attributes.base import Attribute
 from pydynox.config import ModelConfig
 from pydynox.indexes import GlobalSecondaryIndex
 
+from pydynox.query import Count
+
 if TYPE_CHECKING:
-    from pydynox._core import OperationMetrics
+    from pydynox._parallel import AsyncParallelScan, SyncParallelScan
     from pydynox.atomic import UpdateAction
     from pydynox.conditions import Condition
     from pydynox.query import AsyncQueryResult, AsyncScanResult, QueryResult, ScanResult
@@ -342,17 +345,176 @@ class ModelOperations:
 
     @classmethod
     async def count(
-        cls, filter_condition: Condition | None = None, consistent_read: bool | None = None
-    ) -> tuple[int, OperationMetrics]:
+        cls,
+        filter_condition: Condition | None = None,
+        consistent_read: bool | None = None,
+        partition_key: Any = None,
+        sort_key_condition: Condition | None = None,
+        **key_values: Any,
+    ) -> Count:
+        """The number of matching items, over every page: of one partition when a partition key is
+        given (``partition_key=`` or by attribute name), else of the whole table. An ``int`` that
+        carries ``.metrics`` (and unpacks as ``count, metrics`` for pydynox 1.x code)."""
         info = cls._pydynox_info
-        return await info.client().count(**_reads.count_args(info, filter_condition, consistent_read))
+        args = _reads.count_args(
+            info, partition_key, sort_key_condition, filter_condition, consistent_read, key_values
+        )
+        return Count(*await info.client().count(**args))
 
     @classmethod
     def sync_count(
-        cls, filter_condition: Condition | None = None, consistent_read: bool | None = None
-    ) -> tuple[int, OperationMetrics]:
+        cls,
+        filter_condition: Condition | None = None,
+        consistent_read: bool | None = None,
+        partition_key: Any = None,
+        sort_key_condition: Condition | None = None,
+        **key_values: Any,
+    ) -> Count:
         info = cls._pydynox_info
-        return info.client().sync_count(**_reads.count_args(info, filter_condition, consistent_read))
+        args = _reads.count_args(
+            info, partition_key, sort_key_condition, filter_condition, consistent_read, key_values
+        )
+        return Count(*info.client().sync_count(**args))
+
+    @classmethod
+    def parallel_scan(
+        cls: type[M],
+        total_segments: int,
+        filter_condition: Condition | None = None,
+        consistent_read: bool | None = None,
+        as_dict: bool = False,
+        fields: Sequence[str] | None = None,
+        page_size: int | None = None,
+    ) -> AsyncParallelScan[M]:
+        """Scans ``total_segments`` segments concurrently and streams the items as segments produce
+        them (``async for``); at most one page per segment is held. ``await`` gives
+        ``(items, metrics)`` like pydynox 1.x."""
+        specs = [
+            _reads.scan_spec(
+                cls._pydynox_info, filter_condition, consistent_read, segment, total_segments,
+                as_dict, fields,
+            )
+            for segment in range(_parallel.check_segments(total_segments))
+        ]  # fmt: skip
+        return _parallel.AsyncParallelScan([s.async_result(None, page_size, None) for s in specs])
+
+    @classmethod
+    def sync_parallel_scan(
+        cls: type[M],
+        total_segments: int,
+        filter_condition: Condition | None = None,
+        consistent_read: bool | None = None,
+        as_dict: bool = False,
+        fields: Sequence[str] | None = None,
+        page_size: int | None = None,
+    ) -> SyncParallelScan[M]:
+        """Like ``parallel_scan``, each segment read by a thread (waiting with the GIL released)."""
+        specs = [
+            _reads.scan_spec(
+                cls._pydynox_info, filter_condition, consistent_read, segment, total_segments,
+                as_dict, fields,
+            )
+            for segment in range(_parallel.check_segments(total_segments))
+        ]  # fmt: skip
+        return _parallel.SyncParallelScan([s.sync_result(None, page_size, None) for s in specs])
+
+    @classmethod
+    async def execute_statement(
+        cls: type[M],
+        statement: str,
+        parameters: Sequence[Any] | None = None,
+        consistent_read: bool = False,
+        as_dict: bool = False,
+    ) -> list[M]:
+        """A PartiQL statement (``SELECT * FROM "users" WHERE pk = ?``) whose items load as this
+        model, across every page of the result."""
+        info = cls._pydynox_info
+        client = info.client()
+        items: list[Any] = []
+        token = None
+        while True:
+            page = await client.execute_statement(statement, parameters, consistent_read, token)
+            items.extend(page)
+            token = page.next_token
+            if token is None:
+                break
+        return await _crud.loaded_list_async(info, items, as_dict)
+
+    @classmethod
+    def sync_execute_statement(
+        cls: type[M],
+        statement: str,
+        parameters: Sequence[Any] | None = None,
+        consistent_read: bool = False,
+        as_dict: bool = False,
+    ) -> list[M]:
+        info = cls._pydynox_info
+        client = info.client()
+        items: list[Any] = []
+        token = None
+        while True:
+            page = client.sync_execute_statement(statement, parameters, consistent_read, token)
+            items.extend(page)
+            token = page.next_token
+            if token is None:
+                break
+        return _crud.loaded_list_sync(info, items, as_dict)
+
+    # -- batches ---------------------------------------------------------------------------------------
+
+    @classmethod
+    async def batch_get(
+        cls: type[M],
+        keys: Sequence[dict[str, Any]],
+        consistent_read: bool | None = None,
+        as_dict: bool = False,
+        fields: Sequence[str] | None = None,
+        *,
+        missing: Literal["skip", "none", "raise"] = "skip",
+    ) -> list[M]:
+        """The items for ``keys`` (``[{"pk": "USER#1"}, ...]``, by attribute name), in the order of
+        ``keys``. A key without an item is left out (``missing="skip"``), stands as None
+        (``missing="none"``) or raises :class:`~pydynox.exceptions.ItemsNotFoundException` naming
+        the keys (``missing="raise"``)."""
+        plan = _batch.GetPlan(cls._pydynox_info, keys, consistent_read, fields, as_dict, missing)
+        found = await plan.info.client().batch_get(**plan.kwargs)
+        return await plan.finish_async(found)  # type: ignore[no-any-return]
+
+    @classmethod
+    def sync_batch_get(
+        cls: type[M],
+        keys: Sequence[dict[str, Any]],
+        consistent_read: bool | None = None,
+        as_dict: bool = False,
+        fields: Sequence[str] | None = None,
+        *,
+        missing: Literal["skip", "none", "raise"] = "skip",
+    ) -> list[M]:
+        plan = _batch.GetPlan(cls._pydynox_info, keys, consistent_read, fields, as_dict, missing)
+        found = plan.info.client().sync_batch_get(**plan.kwargs)
+        return plan.finish_sync(found)  # type: ignore[no-any-return]
+
+    @classmethod
+    async def batch_write(
+        cls, save: Sequence[Any] = (), delete: Sequence[Any] = (), skip_hooks: bool | None = None
+    ) -> None:
+        """Saves and deletes many instances with BatchWriteItem (25 per request, unprocessed items
+        retried); hooks, generated values and size checks apply as in ``save``/``delete``."""
+        async with _batch.BatchWriter(cls._pydynox_info.client(), skip_hooks=skip_hooks) as writer:
+            for instance in save:
+                await writer.save(instance)
+            for instance in delete:
+                await writer.delete(instance)
+
+    @classmethod
+    def sync_batch_write(
+        cls, save: Sequence[Any] = (), delete: Sequence[Any] = (), skip_hooks: bool | None = None
+    ) -> None:
+        with _batch.SyncBatchWriter(cls._pydynox_info.client(), skip_hooks=skip_hooks) as writer:
+            for instance in save:
+                writer.save(instance)
+            for instance in delete:
+                writer.delete(instance)
 
     # -- the table -----------------------------------------------------------------------------------
 

@@ -5,20 +5,50 @@ When ``limit`` is set, no request asks for more than the items still wanted, so 
 the middle of a page and ``last_evaluated_key`` is always a position from which a later call resumes
 without skipping or repeating an item.
 
+While the caller works through one page, the next one is already being fetched (one page ahead, so
+memory stays bounded to two pages); ``first()`` fetches only what it needs. ``last_evaluated_key`` is
+exact to the item: after breaking out of a loop in the middle of a page it is the key of the last
+item handed out, so a later read resumes right after it.
+
 The async and sync results share one cursor (:class:`_Cursor`); only the waiting differs.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from pydynox._core import OperationMetrics, Page
 
-__all__ = ["AsyncQueryResult", "AsyncScanResult", "QueryResult", "ScanResult"]
+__all__ = ["AsyncQueryResult", "AsyncScanResult", "Count", "QueryResult", "ScanResult"]
 
 Item = dict[str, Any]
 T = TypeVar("T")
+
+
+class Count(int):
+    """The number of matching items: an ``int`` that also carries the metrics of the reads
+    (``count.metrics``). It unpacks as ``count, metrics = ...`` like pydynox 1.x's tuple."""
+
+    metrics: OperationMetrics | None
+
+    def __new__(cls, value: int, metrics: OperationMetrics | None = None) -> Count:
+        self = super().__new__(cls, value)
+        self.metrics = metrics
+        return self
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((int(self), self.metrics))
+
+    def __getitem__(self, index: int) -> Any:
+        return (int(self), self.metrics)[index]
+
+    def __repr__(self) -> str:
+        return f"Count({int(self)})"
 
 
 def _check_positive(name: str, value: int | None) -> None:
@@ -67,22 +97,47 @@ class _Cursor:
         return items
 
 
-class _AsyncResult(Generic[T]):
+class _Pager(Generic[T]):
+    """The state both faces share: the cursor, the page being handed out, the page fetched ahead, and
+    where a later read would resume."""
+
     def __init__(
         self,
-        fetch: Callable[..., Awaitable[Page]],
         limit: int | None,
         page_size: int | None,
         last_evaluated_key: Item | None,
+        key_of: Callable[[T], Item | None] | None,
     ) -> None:
-        self._fetch = fetch
         self._cursor = _Cursor(limit, page_size, last_evaluated_key)
-        self._buffer: list[T] = []
+        self._items: list[T] = []
+        self._pos = 0
+        self._page_start = last_evaluated_key
+        self._page_end = last_evaluated_key
+        self._key_of = key_of
+        self._key_names: list[str] | None = list(last_evaluated_key) if last_evaluated_key else None
+        self._prefetch = True
 
     @property
     def last_evaluated_key(self) -> Item | None:
-        """Resume position after the pages fetched so far (None once the read is complete)."""
-        return self._cursor.last_evaluated_key
+        """Where a new read with ``last_evaluated_key=`` would resume: right after the last item handed
+        out (so breaking out of a loop mid-page skips nothing), None once everything was read."""
+        if self._pos >= len(self._items):
+            return self._page_end
+        if self._pos == 0:
+            return self._page_start
+        return self._key_at(self._pos - 1)
+
+    def _key_at(self, index: int) -> Item | None:
+        item = self._items[index]
+        if self._key_of is not None:
+            key = self._key_of(item)
+            if key is not None:
+                return key
+        elif self._key_names is not None and isinstance(item, dict):
+            if all(n in item for n in self._key_names):
+                return {n: item[n] for n in self._key_names}
+        # The key schema is unknown: resume at the start of this page (repeats items, never skips).
+        return self._page_start
 
     @property
     def scanned_count(self) -> int:
@@ -93,29 +148,85 @@ class _AsyncResult(Generic[T]):
         """Metrics of the last page fetched."""
         return self._cursor.last_metrics
 
-    async def _next_page(self) -> list[T] | None:
+    def _take(self, request: dict[str, Any], page: Page) -> list[T]:
+        items: list[T] = self._cursor.accept(page)
+        if page.last_evaluated_key is not None:
+            self._key_names = list(page.last_evaluated_key)
+        self._page_start = request["exclusive_start_key"]
+        self._page_end = page.last_evaluated_key
+        return items
+
+    def _show(self, items: list[T]) -> None:
+        self._items = items
+        self._pos = 0
+
+
+def _retrieve(future: Any) -> None:
+    # A prefetched page nobody awaits (the caller stopped early) must not log "exception never
+    # retrieved"; a caller who does await it still gets the exception.
+    if not future.cancelled():
+        future.exception()
+
+
+class _AsyncResult(_Pager[T]):
+    def __init__(
+        self,
+        fetch: Callable[..., Awaitable[Page]],
+        limit: int | None,
+        page_size: int | None,
+        last_evaluated_key: Item | None,
+        *,
+        key_of: Callable[[T], Item | None] | None = None,
+        prepare: Callable[[list[T]], Awaitable[None]] | None = None,
+    ) -> None:
+        super().__init__(limit, page_size, last_evaluated_key, key_of)
+        self._fetch = fetch
+        self._prepare = prepare
+        self._pending: tuple[dict[str, Any], asyncio.Future[Page]] | None = None
+
+    def _start(self) -> tuple[dict[str, Any], asyncio.Future[Page]] | None:
         request = self._cursor.next_request()
         if request is None:
             return None
-        return self._cursor.accept(await self._fetch(**request))
+        future = asyncio.ensure_future(self._fetch(**request))
+        future.add_done_callback(_retrieve)
+        return request, future
+
+    async def _next_page(self) -> list[T] | None:
+        started, self._pending = self._pending or self._start(), None
+        if started is None:
+            return None
+        request, future = started
+        items = self._take(request, await future)
+        if self._prefetch:
+            # One page ahead: the next request is in flight while the caller works on this page.
+            self._pending = self._start()
+        if self._prepare is not None and items:
+            await self._prepare(items)
+        return items
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self
 
     async def __anext__(self) -> T:
-        while not self._buffer:
+        while self._pos >= len(self._items):
             page = await self._next_page()
             if page is None:
                 raise StopAsyncIteration
-            self._buffer = page[::-1]
-        return self._buffer.pop()
+            self._show(page)
+        item = self._items[self._pos]
+        self._pos += 1
+        return item
 
     async def pages(self) -> AsyncIterator[list[T]]:
         """Yields the items page by page."""
-        if self._buffer:
-            buffered, self._buffer = self._buffer[::-1], []
-            yield buffered
+        if self._pos < len(self._items):
+            rest = self._items[self._pos :]
+            self._pos = len(self._items)
+            yield rest
         while (page := await self._next_page()) is not None:
+            self._show(page)
+            self._pos = len(page)
             yield page
 
     async def all(self) -> list[T]:
@@ -129,60 +240,89 @@ class _AsyncResult(Generic[T]):
 
     async def first(self) -> T | None:
         """The first item, or None; fetches no more than it needs."""
-        async for item in self:
-            return item
-        return None
+        self._prefetch = False
+        try:
+            async for item in self:
+                return item
+            return None
+        finally:
+            self._prefetch = True
 
 
-class _SyncResult(Generic[T]):
+_prefetch_pool: ThreadPoolExecutor | None = None
+_prefetch_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads that fetch the next page of blocking reads; a thread waits with the GIL released."""
+    global _prefetch_pool
+    with _prefetch_lock:
+        if _prefetch_pool is None:
+            _prefetch_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pydynox-prefetch")
+        return _prefetch_pool
+
+
+class _SyncResult(_Pager[T]):
     def __init__(
         self,
         fetch: Callable[..., Page],
         limit: int | None,
         page_size: int | None,
         last_evaluated_key: Item | None,
+        *,
+        key_of: Callable[[T], Item | None] | None = None,
+        prepare: Callable[[list[T]], None] | None = None,
     ) -> None:
+        super().__init__(limit, page_size, last_evaluated_key, key_of)
         self._fetch = fetch
-        self._cursor = _Cursor(limit, page_size, last_evaluated_key)
-        self._buffer: list[T] = []
-
-    @property
-    def last_evaluated_key(self) -> Item | None:
-        """Resume position after the pages fetched so far (None once the read is complete)."""
-        return self._cursor.last_evaluated_key
-
-    @property
-    def scanned_count(self) -> int:
-        return self._cursor.scanned_count
-
-    @property
-    def metrics(self) -> OperationMetrics | None:
-        """Metrics of the last page fetched."""
-        return self._cursor.last_metrics
+        self._prepare = prepare
+        self._pending: tuple[dict[str, Any], Future[Page]] | None = None
 
     def _next_page(self) -> list[T] | None:
-        request = self._cursor.next_request()
-        if request is None:
-            return None
-        return self._cursor.accept(self._fetch(**request))
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            request, future = pending
+            page = future.result()
+        else:
+            request = self._cursor.next_request()  # type: ignore[assignment]
+            if request is None:
+                return None
+            page = self._fetch(**request)
+        items = self._take(request, page)
+        if self._prefetch:
+            ahead = self._cursor.next_request()
+            if ahead is not None:
+                # The caller's context (operation listeners, tracing) goes along to the thread.
+                context = contextvars.copy_context()
+                future = _pool().submit(context.run, self._fetch, **ahead)
+                future.add_done_callback(_retrieve)
+                self._pending = (ahead, future)
+        if self._prepare is not None and items:
+            self._prepare(items)
+        return items
 
     def __iter__(self) -> Iterator[T]:
         return self
 
     def __next__(self) -> T:
-        while not self._buffer:
+        while self._pos >= len(self._items):
             page = self._next_page()
             if page is None:
                 raise StopIteration
-            self._buffer = page[::-1]
-        return self._buffer.pop()
+            self._show(page)
+        item = self._items[self._pos]
+        self._pos += 1
+        return item
 
     def pages(self) -> Iterator[list[T]]:
         """Yields the items page by page."""
-        if self._buffer:
-            buffered, self._buffer = self._buffer[::-1], []
-            yield buffered
+        if self._pos < len(self._items):
+            rest = self._items[self._pos :]
+            self._pos = len(self._items)
+            yield rest
         while (page := self._next_page()) is not None:
+            self._show(page)
+            self._pos = len(page)
             yield page
 
     def all(self) -> list[T]:
@@ -193,7 +333,11 @@ class _SyncResult(Generic[T]):
 
     def first(self) -> T | None:
         """The first item, or None; fetches no more than it needs."""
-        return next(self, None)
+        self._prefetch = False
+        try:
+            return next(self, None)
+        finally:
+            self._prefetch = True
 
 
 class AsyncQueryResult(_AsyncResult[T]):

@@ -23,6 +23,7 @@ use crate::client::{CoreClient, Shared};
 use crate::convert::{items_to_py, py_to_item, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
+use crate::model::Snapshot;
 
 pub const WRITE_CHUNK: usize = 25;
 pub const GET_CHUNK: usize = 100;
@@ -75,19 +76,24 @@ fn backoff_from_args(max_rounds: Option<u32>) -> PyResult<Backoff> {
 // ---------------------------------------------------------------------------------------------------
 // BatchWriteItem
 
-enum Write {
+enum WriteOp {
     Put(Item),
     Delete(Item),
 }
 
+struct Write {
+    table: String,
+    op: WriteOp,
+}
+
 impl Write {
     fn request(&self) -> Result<WriteRequest, OpError> {
-        let built = match self {
-            Write::Put(item) => PutRequest::builder()
+        let built = match &self.op {
+            WriteOp::Put(item) => PutRequest::builder()
                 .set_item(Some(item.clone()))
                 .build()
                 .map(|put| WriteRequest::builder().put_request(put).build()),
-            Write::Delete(key) => DeleteRequest::builder()
+            WriteOp::Delete(key) => DeleteRequest::builder()
                 .set_key(Some(key.clone()))
                 .build()
                 .map(|del| WriteRequest::builder().delete_request(del).build()),
@@ -95,35 +101,57 @@ impl Write {
         built.map_err(|e| OpError::new("ValidationException", "ValidationException", e.to_string()))
     }
 
-    fn from_request(req: WriteRequest) -> Option<Write> {
-        if let Some(put) = req.put_request {
-            return Some(Write::Put(put.item));
-        }
-        req.delete_request.map(|d| Write::Delete(d.key))
+    fn from_request(table: &str, req: WriteRequest) -> Option<Write> {
+        let op = if let Some(put) = req.put_request {
+            WriteOp::Put(put.item)
+        } else {
+            WriteOp::Delete(req.delete_request?.key)
+        };
+        Some(Write {
+            table: table.to_owned(),
+            op,
+        })
     }
 }
+
+type Pending = HashMap<String, Vec<WriteRequest>>;
 
 struct ChunkFailure {
     unwritten: Vec<Write>,
     cause: Option<OpError>,
 }
 
+fn to_writes(pending: Pending) -> Vec<Write> {
+    pending
+        .into_iter()
+        .flat_map(|(table, reqs)| {
+            reqs.into_iter()
+                .filter_map(move |r| Write::from_request(&table, r))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// One BatchWriteItem request (up to 25 writes, any number of tables), sent until every write is
+/// done or the retries are spent.
 async fn write_chunk(
     shared: &Shared,
-    table: &str,
     chunk: Vec<Write>,
     backoff: Backoff,
     stats: &mut OpStats,
 ) -> Result<(), ChunkFailure> {
-    let mut pending: Vec<WriteRequest> = match chunk.iter().map(Write::request).collect() {
-        Ok(reqs) => reqs,
-        Err(e) => {
-            return Err(ChunkFailure {
-                unwritten: chunk,
-                cause: Some(e),
-            })
+    let mut pending: Pending = HashMap::new();
+    for w in &chunk {
+        match w.request() {
+            Ok(req) => pending.entry(w.table.clone()).or_default().push(req),
+            Err(e) => {
+                return Err(ChunkFailure {
+                    unwritten: chunk,
+                    cause: Some(e),
+                })
+            }
         }
-    };
+    }
     let mut round = 0u32;
     loop {
         let client = match shared.sdk().await {
@@ -139,7 +167,7 @@ async fn write_chunk(
             let _permit = shared.permit().await;
             client
                 .batch_write_item()
-                .request_items(table, pending.clone())
+                .set_request_items(Some(pending.clone()))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
@@ -148,17 +176,25 @@ async fn write_chunk(
             Ok(out) => {
                 stats.request_id = request_id_of(&out);
                 stats.add_capacities(out.consumed_capacity(), true);
-                let left = out
+                let left: Pending = out
                     .unprocessed_items
-                    .and_then(|mut m| m.remove(table))
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(_, reqs)| !reqs.is_empty())
+                    .collect();
                 if left.is_empty() {
                     return Ok(());
                 }
                 pending = left;
             }
             Err(err) => {
-                let err = about_table(from_sdk(err, no_extra), table);
+                let err = from_sdk(err, no_extra);
+                let err = if pending.len() == 1 {
+                    let table = pending.keys().next().cloned().unwrap_or_default();
+                    about_table(err, &table)
+                } else {
+                    err
+                };
                 if !err.is_retryable() || round >= backoff.max_rounds {
                     return Err(ChunkFailure {
                         unwritten: to_writes(pending),
@@ -179,13 +215,8 @@ async fn write_chunk(
     }
 }
 
-fn to_writes(reqs: Vec<WriteRequest>) -> Vec<Write> {
-    reqs.into_iter().filter_map(Write::from_request).collect()
-}
-
 async fn batch_write_all(
     shared: Arc<Shared>,
-    table: String,
     writes: Vec<Write>,
     backoff: Backoff,
 ) -> (Result<(), OpError>, OpStats) {
@@ -199,25 +230,23 @@ async fn batch_write_all(
     let runs = chunks.into_iter().map(|chunk| {
         let shared = shared.clone();
         let gate = gate.clone();
-        let table = table.clone();
         async move {
             let _slot = gate.acquire_owned().await.ok();
             let mut stats = OpStats::default();
-            let out = write_chunk(&shared, &table, chunk, backoff, &mut stats).await;
+            let out = write_chunk(&shared, chunk, backoff, &mut stats).await;
             (out, stats)
         }
     });
     let mut stats = OpStats::default();
-    let mut puts = Vec::new();
-    let mut deletes = Vec::new();
+    let mut unwritten: Vec<(String, bool, Item)> = Vec::new();
     let mut cause: Option<OpError> = None;
     for (out, chunk_stats) in join_all(runs).await {
         stats.merge(chunk_stats);
         if let Err(failure) = out {
             for w in failure.unwritten {
-                match w {
-                    Write::Put(item) => puts.push(item),
-                    Write::Delete(key) => deletes.push(key),
+                match w.op {
+                    WriteOp::Put(item) => unwritten.push((w.table, true, item)),
+                    WriteOp::Delete(key) => unwritten.push((w.table, false, key)),
                 }
             }
             if cause.is_none() {
@@ -225,10 +254,11 @@ async fn batch_write_all(
             }
         }
     }
-    if puts.is_empty() && deletes.is_empty() {
+    if unwritten.is_empty() {
         return (Ok(()), stats);
     }
-    let unwritten = puts.len() + deletes.len();
+    let tables: std::collections::BTreeSet<&str> =
+        unwritten.iter().map(|(t, _, _)| t.as_str()).collect();
     let reason = match &cause {
         Some(c) => format!("last error: {}: {}", c.code, c.message),
         None => format!(
@@ -236,17 +266,24 @@ async fn batch_write_all(
             backoff.max_rounds
         ),
     };
+    let where_ = if tables.len() == 1 {
+        format!("to table {:?}", tables.iter().next().copied().unwrap_or(""))
+    } else {
+        format!("to tables {tables:?}")
+    };
     let mut err = OpError::new(
         "UnprocessedItemsException",
         "UnprocessedItems",
         format!(
-            "{unwritten} of {total} write requests to table {table:?} were not written ({reason})"
+            "{} of {total} write requests {where_} were not written ({reason})",
+            unwritten.len()
         ),
     );
-    err.table = Some(table);
+    if tables.len() == 1 {
+        err.table = tables.iter().next().map(|t| (*t).to_owned());
+    }
     err.extra = Extra::Unwritten {
-        puts,
-        deletes,
+        writes: unwritten,
         cause: cause.map(Box::new),
     };
     (Err(err), stats)
@@ -267,18 +304,72 @@ fn items_from_list(
     for (i, entry) in list.enumerate() {
         let entry = entry?;
         let label = format!("{what}[{i}]");
-        let item = if is_key {
-            key_from_py(&entry, &label)?
-        } else {
-            let item = py_to_item(&entry, &label)?;
-            if item.is_empty() {
-                return Err(PyValueError::new_err(format!("{label} is empty")));
-            }
-            item
-        };
-        out.push(item);
+        out.push(write_value(&entry, &label, is_key)?);
     }
     Ok(out)
+}
+
+/// A put item (a dict, or the Snapshot a model dumped) or a delete key.
+fn write_value(entry: &Bound<'_, PyAny>, label: &str, is_key: bool) -> PyResult<Item> {
+    if is_key {
+        return key_from_py(entry, label);
+    }
+    let item = match entry.cast::<Snapshot>() {
+        Ok(snapshot) => snapshot.get().item.clone(),
+        Err(_) => py_to_item(entry, label)?,
+    };
+    if item.is_empty() {
+        return Err(PyValueError::new_err(format!("{label} is empty")));
+    }
+    Ok(item)
+}
+
+/// `[(table, "put" | "delete", item or key), ...]` from Python.
+fn writes_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Write>> {
+    let list = obj.try_iter().map_err(|_| {
+        PyTypeError::new_err("writes must be a list of (table, \"put\" | \"delete\", item) tuples")
+    })?;
+    let mut out = Vec::new();
+    for (i, entry) in list.enumerate() {
+        let entry = entry?;
+        let label = format!("writes[{i}]");
+        let (table, kind, value): (String, String, Bound<'_, PyAny>) =
+            entry.extract().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "{label} must be a (table, \"put\" | \"delete\", item) tuple"
+                ))
+            })?;
+        require_table(&table)?;
+        let op = match kind.as_str() {
+            "put" => WriteOp::Put(write_value(&value, &label, false)?),
+            "delete" => WriteOp::Delete(write_value(&value, &label, true)?),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "{label}: the kind is \"put\" or \"delete\", got {other:?}"
+                )))
+            }
+        };
+        out.push(Write { table, op });
+    }
+    Ok(out)
+}
+
+fn batch_write_spec(writes: &[Write]) -> OpSpec {
+    let tables: std::collections::BTreeSet<&str> =
+        writes.iter().map(|w| w.table.as_str()).collect();
+    let table = (tables.len() == 1)
+        .then(|| tables.iter().next().copied())
+        .flatten();
+    let mut spec = OpSpec::new("BatchWriteItem", table);
+    spec.batch_size = Some(writes.len());
+    if tables.len() > 1 {
+        spec.param("table_names", || {
+            Some(ParamValue::Strs(
+                tables.iter().map(|t| (*t).to_owned()).collect(),
+            ))
+        });
+    }
+    spec
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -450,6 +541,30 @@ async fn batch_get_all(
     (Err(err), stats)
 }
 
+impl CoreClient {
+    fn send_writes<'py>(
+        &self,
+        py: Python<'py>,
+        is_async: bool,
+        spec: OpSpec,
+        writes: Vec<Write>,
+        backoff: Backoff,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.run(
+            py,
+            is_async,
+            spec,
+            move |shared| async move {
+                if writes.is_empty() {
+                    return (Ok(()), OpStats::default());
+                }
+                batch_write_all(shared, writes, backoff).await
+            },
+            |py, (), _metrics| Ok(py.None()),
+        )
+    }
+}
+
 #[pymethods]
 impl CoreClient {
     #[pyo3(signature = (is_async, table, put_items=None, delete_keys=None, max_retries=None))]
@@ -466,27 +581,39 @@ impl CoreClient {
         let backoff = backoff_from_args(max_retries)?;
         let mut writes: Vec<Write> = items_from_list(put_items, "put_items", false)?
             .into_iter()
-            .map(Write::Put)
+            .map(|item| Write {
+                table: table.clone(),
+                op: WriteOp::Put(item),
+            })
             .collect();
         writes.extend(
             items_from_list(delete_keys, "delete_keys", true)?
                 .into_iter()
-                .map(Write::Delete),
+                .map(|key| Write {
+                    table: table.clone(),
+                    op: WriteOp::Delete(key),
+                }),
         );
-        let mut spec = OpSpec::new("BatchWriteItem", Some(&table));
-        spec.batch_size = Some(writes.len());
-        self.run(
-            py,
-            is_async,
-            spec,
-            move |shared| async move {
-                if writes.is_empty() {
-                    return (Ok(()), OpStats::default());
-                }
-                batch_write_all(shared, table, writes, backoff).await
-            },
-            |py, (), _metrics| Ok(py.None()),
-        )
+        let mut spec = batch_write_spec(&writes);
+        if writes.is_empty() {
+            spec.table = Some(table);
+        }
+        self.send_writes(py, is_async, spec, writes, backoff)
+    }
+
+    /// Writes to any number of tables: ``[(table, "put" | "delete", item or key), ...]``.
+    #[pyo3(signature = (is_async, writes, max_retries=None))]
+    fn batch_write_many<'py>(
+        &self,
+        py: Python<'py>,
+        is_async: bool,
+        writes: &Bound<'py, PyAny>,
+        max_retries: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let backoff = backoff_from_args(max_retries)?;
+        let writes = writes_from_py(writes)?;
+        let spec = batch_write_spec(&writes);
+        self.send_writes(py, is_async, spec, writes, backoff)
     }
 
     #[pyo3(signature = (is_async, table, keys, consistent_read=false, projection=None, max_retries=None))]

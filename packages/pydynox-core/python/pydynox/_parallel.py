@@ -1,0 +1,166 @@
+"""Parallel scans that stream: every segment reads its pages concurrently and hands them over as they
+arrive, through a queue of at most one page per segment, so memory stays bounded however big the
+table is. Stopping early (``break``) stops the segments."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import queue
+import threading
+from collections.abc import AsyncIterator, Generator, Iterator
+from typing import Any, Generic, TypeVar
+
+from pydynox._core import OperationMetrics
+from pydynox.query import _AsyncResult, _SyncResult
+
+__all__ = ["AsyncParallelScan", "SyncParallelScan", "check_segments"]
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+def check_segments(total_segments: int) -> int:
+    if isinstance(total_segments, bool) or not isinstance(total_segments, int):
+        raise TypeError(f"total_segments must be an int, got {total_segments!r}")
+    if not 1 <= total_segments <= 1_000_000:
+        raise ValueError(f"total_segments must be from 1 to 1000000, got {total_segments}")
+    return total_segments
+
+
+class AsyncParallelScan(Generic[T]):
+    """``async for item in User.parallel_scan(4)`` streams; ``await`` returns ``(items, metrics)``
+    (pydynox 1.x's shape); ``.all()`` returns the list. Items arrive in no particular order."""
+
+    def __init__(self, segments: list[_AsyncResult[T]]) -> None:
+        self._segments = segments
+        self._started = False
+
+    @property
+    def scanned_count(self) -> int:
+        return sum(s.scanned_count for s in self._segments)
+
+    @property
+    def metrics(self) -> OperationMetrics | None:
+        """Metrics of the last page read by any segment."""
+        found = [s.metrics for s in self._segments if s.metrics is not None]
+        return found[-1] if found else None
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._stream()
+
+    async def _stream(self) -> AsyncIterator[T]:
+        if self._started:
+            raise RuntimeError("a parallel scan can be iterated once")
+        self._started = True
+        pages: asyncio.Queue[Any] = asyncio.Queue(maxsize=len(self._segments))
+
+        async def run(segment: _AsyncResult[T]) -> None:
+            try:
+                async for page in segment.pages():
+                    await pages.put(page)
+            except Exception as e:  # handed to the consumer, who raises it
+                await pages.put(e)
+                return
+            await pages.put(_DONE)
+
+        tasks = [asyncio.ensure_future(run(s)) for s in self._segments]
+        running = len(tasks)
+        try:
+            while running:
+                got = await pages.get()
+                if got is _DONE:
+                    running -= 1
+                elif isinstance(got, BaseException):
+                    raise got
+                else:
+                    for item in got:
+                        yield item
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def all(self) -> list[T]:
+        return [item async for item in self]
+
+    def __await__(self) -> Generator[Any, None, tuple[list[T], OperationMetrics | None]]:
+        return self._as_tuple().__await__()
+
+    async def _as_tuple(self) -> tuple[list[T], OperationMetrics | None]:
+        items = await self.all()
+        return items, self.metrics
+
+
+class SyncParallelScan(Generic[T]):
+    """``for item in User.sync_parallel_scan(4)``: one thread per segment (each waits with the GIL
+    released); ``.all()`` returns the list."""
+
+    def __init__(self, segments: list[_SyncResult[T]]) -> None:
+        self._segments = segments
+        self._started = False
+
+    @property
+    def scanned_count(self) -> int:
+        return sum(s.scanned_count for s in self._segments)
+
+    @property
+    def metrics(self) -> OperationMetrics | None:
+        found = [s.metrics for s in self._segments if s.metrics is not None]
+        return found[-1] if found else None
+
+    def __iter__(self) -> Iterator[T]:
+        if self._started:
+            raise RuntimeError("a parallel scan can be iterated once")
+        self._started = True
+        return self._stream()
+
+    def _stream(self) -> Iterator[T]:
+        pages: queue.Queue[Any] = queue.Queue(maxsize=len(self._segments))
+        stop = threading.Event()
+
+        def put(value: Any) -> None:
+            while not stop.is_set():
+                try:
+                    pages.put(value, timeout=0.05)
+                    return
+                except queue.Full:
+                    continue
+
+        def run(segment: _SyncResult[T]) -> None:
+            try:
+                for page in segment.pages():
+                    if stop.is_set():
+                        return
+                    put(page)
+            except BaseException as e:
+                put(e)
+            finally:
+                put(_DONE)
+
+        threads = [
+            threading.Thread(
+                target=contextvars.copy_context().run, args=(run, s), name=f"pydynox-scan-{i}", daemon=True
+            )
+            for i, s in enumerate(self._segments)
+        ]
+        for t in threads:
+            t.start()
+        running = len(threads)
+        try:
+            while running:
+                got = pages.get()
+                if got is _DONE:
+                    running -= 1
+                elif isinstance(got, BaseException):
+                    raise got
+                else:
+                    yield from got
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+
+    def all(self) -> list[T]:
+        return list(self)
