@@ -4,7 +4,7 @@
 //! Each of the two budgets (read and write capacity units per second) is a token bucket that may go
 //! into debt. An operation reserves its estimated units (1 for a single item, the item count of a batch)
 //! and waits until the bucket has recovered from any debt, then the units DynamoDB reports as consumed
-//! replace the estimate once the response is in. Reserving before waiting makes concurrent callers
+//! replace the estimate once the response is in (never below one unit per item written). Reserving before waiting makes concurrent callers
 //! queue in order: each one sees the debt of those before it. The wait is a tokio timer on the shared
 //! runtime: an `await` never blocks the event loop, a `sync_` call waits with the GIL released.
 //!
@@ -156,8 +156,13 @@ impl RateLimiter {
         for (kind, reported_units) in [(Capacity::Read, read), (Capacity::Write, write)] {
             if let Some(b) = bucket_mut(&mut state, kind) {
                 let charged = if capacity == kind { estimate } else { 0.0 };
-                // Without ConsumedCapacity in the response the estimate stands.
-                let actual = if reported { reported_units } else { charged };
+                // Without ConsumedCapacity in the response the estimate stands. A write costs at
+                // least one unit per item, whatever a (non-AWS) server reports.
+                let actual = match (reported, kind) {
+                    (false, _) => charged,
+                    (true, Capacity::Write) => reported_units.max(charged),
+                    (true, _) => reported_units,
+                };
                 b.tokens -= actual - charged;
                 b.consumed += actual;
             }

@@ -22,7 +22,8 @@
         ...
 
 Each item is loaded as the model it belongs to, told apart by the models' discriminator values, or
-else by the fixed text their templated sort keys start with (``"ORDER#"``; the longest match wins).
+else by the shape of their templated sort keys (``"ORDER#{order_id}"``); when several shapes fit,
+the one with the most fixed text wins (``"ORDER#{order_id}#LINE#{line}"`` over ``"ORDER#{order_id}"``).
 Models that cannot be told apart are refused when the collection is built. An item that no model
 claims is handed out as a plain dict (and listed in ``CollectionResult.unmatched``): nothing is
 dropped.
@@ -30,13 +31,14 @@ dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from pydynox._crud import loaded_as
 from pydynox._model_info import ModelInfo
 from pydynox._reads import _filter, _partition_values, _sort_condition
-from pydynox.attributes.primitives import StringAttribute
+from pydynox.attributes.primitives import _PLACEHOLDER, StringAttribute
 from pydynox.conditions import Condition
 from pydynox.expressions import ExpressionBuilder
 from pydynox.hooks import HookType, run_hooks_async, run_hooks_sync
@@ -79,10 +81,13 @@ class CollectionResult:
         return f"<CollectionResult {counts}, unmatched: {len(self.unmatched)}>"
 
 
-def _prefix(attr: Any) -> str | None:
-    if isinstance(attr, StringAttribute) and attr.template is not None:
-        return attr.get_prefix() or None
-    return None
+def _pattern(attr: Any) -> tuple[re.Pattern[str], int] | None:
+    """The shape of a templated sort key (``ORDER#{id}`` → ``ORDER#.+``) and how much fixed text it
+    has; None when the key is not templated or starts with a placeholder (nothing to tell by)."""
+    if not isinstance(attr, StringAttribute) or attr.template is None or not attr.get_prefix():
+        return None
+    literals = _PLACEHOLDER.split(attr.template)[::2]
+    return re.compile(".+".join(re.escape(text) for text in literals)), sum(map(len, literals))
 
 
 class Collection:
@@ -117,7 +122,7 @@ class Collection:
         self.models = flat
         self._infos = infos
         self._by_value: dict[tuple[str, str], ModelInfo] = {}
-        self._by_prefix: list[tuple[str, ModelInfo]] = []
+        self._by_shape: list[tuple[re.Pattern[str], int, ModelInfo]] = []
         for info in infos:
             if info.discriminator is not None:
                 for value in info.discriminator_values:
@@ -127,19 +132,21 @@ class Collection:
                     if other is None or issubclass(info.cls, other.cls):
                         self._by_value[slot] = info
                 continue
-            prefix = _prefix(info.sort_key)
-            if prefix is None:
+            shape = _pattern(info.sort_key)
+            if shape is None:
                 raise ValueError(
                     f"Collection: {info.name} needs a discriminator or a templated sort key with fixed "
                     f"leading text (e.g. 'ORDER#{{id}}') so its items can be told apart"
                 )
-            for other_prefix, other in self._by_prefix:
-                if other_prefix == prefix:
+            for other_shape, _, other in self._by_shape:
+                if other_shape.pattern == shape[0].pattern:
                     raise ValueError(
-                        f"Collection: {info.name} and {other.name} both have sort keys starting with {prefix!r}"
+                        f"Collection: {info.name} and {other.name} have sort keys of the same shape "
+                        f"({info.sort_key.template!r}); their items cannot be told apart"  # type: ignore[union-attr]
                     )
-            self._by_prefix.append((prefix, info))
-        self._by_prefix.sort(key=lambda p: -len(p[0]))
+            self._by_shape.append((shape[0], shape[1], info))
+        # The most specific shape first: "ORDER#{o}#LINE#{n}" before "ORDER#{o}".
+        self._by_shape.sort(key=lambda s: -s[1])
         self._sort_keys = [i.sort_key for i in infos if i.sort_key is not None]
         self._disc_names = sorted({name for name, _ in self._by_value})
         self._sort_name = first.sort_key.db_name if first.sort_key is not None else None
@@ -155,8 +162,8 @@ class Collection:
         if self._sort_name is not None:
             sort_value = item.get(self._sort_name)
             if isinstance(sort_value, str):
-                for prefix, info in self._by_prefix:
-                    if sort_value.startswith(prefix):
+                for shape, _, info in self._by_shape:
+                    if shape.fullmatch(sort_value):
                         return info
         return None
 
