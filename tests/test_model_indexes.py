@@ -24,7 +24,9 @@ def User(table_name: str, client: DynamoDBClient) -> Any:
         age = NumberAttribute(required=True)
         bio = StringAttribute(required=True)
         by_email = GlobalSecondaryIndex("email-index", partition_key="email")
-        by_team = GlobalSecondaryIndex("team-index", partition_key="team", sort_key="age", projection="KEYS_ONLY")
+        by_team = GlobalSecondaryIndex(
+            "team-index", partition_key="team", sort_key="age", projection="KEYS_ONLY"
+        )
         by_age = LocalSecondaryIndex("age-index", sort_key="age")
 
     User.sync_create_table(wait=True)
@@ -76,7 +78,9 @@ async def _first(result: Any, n: int) -> Any:
 
 
 async def test_lsi_consistent_read_and_gsi_refuses_it(User: Any, twin: ModelTwin) -> None:
-    found = await twin(User.by_age).query(partition_key="ORG#1", sort_key_condition=User.age.between(30, 45), consistent_read=True)
+    found = await twin(User.by_age).query(
+        partition_key="ORG#1", sort_key_condition=User.age.between(30, 45), consistent_read=True
+    )
     assert [u.age for u in found] == [31, 40]
     with pytest.raises(ValueError, match="consistent reads"):
         User.by_email.query(email="a", consistent_read=True)
@@ -182,14 +186,18 @@ async def test_a_collection_hands_out_unknown_items_as_dicts(shop: Any, boto: An
     )
     result = await Collection(Customer, Order).fetch(customer_id="7")
     assert result.unmatched == [{"pk": "CUST#7", "sk": "NOTE#1", "text": "call back"}]
-    orders_only = await Collection(Customer, Order).query(
-        customer_id="7", sort_key_condition=Order.sk.begins_with("ORDER#")
-    ).all()
+    orders_only = (
+        await Collection(Customer, Order)
+        .query(customer_id="7", sort_key_condition=Order.sk.begins_with("ORDER#"))
+        .all()
+    )
     assert all(isinstance(o, Order) for o in orders_only)
 
 
-def test_a_collection_refuses_models_it_cannot_tell_apart(table_name: str, client: DynamoDBClient, shop: Any) -> None:
-    Customer, Order, _ = shop
+def test_a_collection_refuses_models_it_cannot_tell_apart(
+    table_name: str, client: DynamoDBClient, shop: Any
+) -> None:
+    Customer = shop[0]
 
     class Plain(Model):
         model_config = ModelConfig(table=table_name, client=client)
@@ -208,7 +216,9 @@ def test_a_collection_refuses_models_it_cannot_tell_apart(table_name: str, clien
         Collection(Customer, Elsewhere)
 
 
-async def test_a_collection_by_discriminator(table_name: str, client: DynamoDBClient, twin: ModelTwin) -> None:
+async def test_a_collection_by_discriminator(
+    table_name: str, client: DynamoDBClient, twin: ModelTwin
+) -> None:
     class Animal(Model):
         model_config = ModelConfig(table=table_name, client=client)
         pk = StringAttribute(partition_key=True)

@@ -66,7 +66,9 @@ def queries() -> Iterator[list[OperationEvent]]:
         yield seen
 
 
-async def test_a_query_follows_the_1mb_pages_to_the_end(big: Any, twin: ModelTwin, queries: list[Any]) -> None:
+async def test_a_query_follows_the_1mb_pages_to_the_end(
+    big: Any, twin: ModelTwin, queries: list[Any]
+) -> None:
     items = await twin(big).query(partition_key=PARTITION)
     assert [i.n for i in items] == list(range(BIG_ITEMS))
     assert all(isinstance(i, big) and i.payload == PAYLOAD for i in items)

@@ -68,7 +68,9 @@ class FixedRate:
     consumed_rcu: float
     consumed_wcu: float
     throttle_count: int
-    def __init__(self, rcu: float | None = None, wcu: float | None = None, burst: float | None = None) -> None: ...
+    def __init__(
+        self, rcu: float | None = None, wcu: float | None = None, burst: float | None = None
+    ) -> None: ...
     def reset(self) -> None: ...
 
 @final

@@ -115,9 +115,7 @@ def _index_key_names(info: ModelInfo, index: Index | None) -> list[str]:
     return names
 
 
-def _projection(
-    info: ModelInfo, fields: Any, builder: ExpressionBuilder, index: Index | None
-) -> str | None:
+def _projection(info: ModelInfo, fields: Any, builder: ExpressionBuilder, index: Index | None) -> str | None:
     paths = projection_paths(info, fields)
     if paths is None:
         return None

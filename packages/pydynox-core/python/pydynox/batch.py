@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Generator, Sequence
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydynox._crud import info_of, instance_key, loaded_as, projection_paths, whole_item
@@ -41,6 +42,12 @@ __all__ = ["BatchGetResult", "BatchWriter", "SyncBatchWriter"]
 
 #: DynamoDB's limit of writes per BatchWriteItem request.
 BATCH_SIZE = 25
+
+
+def _comparable(value: Any) -> Any:
+    """A key value as it compares with the one DynamoDB hands back: a float by the shortest decimal
+    text that round-trips, which is what is stored (``0.1`` comes back as ``Decimal("0.1")``)."""
+    return Decimal(repr(value)) if isinstance(value, float) else value
 
 
 class _Write:
@@ -62,14 +69,14 @@ class _Write:
     def identity(self) -> tuple[Any, ...] | None:
         if self.key is None:
             return None
-        return (self.table, self.kind, *sorted(self.key.items()))
+        return (self.table, self.kind, *sorted((k, _comparable(v)) for k, v in self.key.items()))
 
     def matches(self, table: str, kind: str, item: dict[str, Any]) -> bool:
         if table != self.table or kind != self.kind:
             return False
         if self.key is not None:
-            return all(item.get(k) == v for k, v in self.key.items())
-        return item == self.payload
+            return all(_comparable(item.get(k)) == _comparable(v) for k, v in self.key.items())
+        return bool(item == self.payload)
 
     def commit(self) -> None:
         if self.info is not None:
@@ -139,7 +146,9 @@ class _Buffer:
 
     def _put_item(self, item: dict[str, Any], table: str | None) -> None:
         if not isinstance(item, dict):
-            raise TypeError(f"put() takes a dict item; save() takes a model instance, got {type(item).__name__}")
+            raise TypeError(
+                f"put() takes a dict item; save() takes a model instance, got {type(item).__name__}"
+            )
         self.client()
         self._queue(_Write(self._raw_table(table), "put", item, None, None, None))
 
@@ -207,7 +216,8 @@ class _Ack:
 
     async def _wait(self) -> None:
         if self._preparing is not None:
-            await self._preparing
+            # A failure (of a hook, or of the write's checks) is recorded and raised just below.
+            await asyncio.wait({self._preparing})
         await self._writer._backpressure()
 
 
@@ -251,6 +261,9 @@ class BatchWriter(_Buffer):
         self._max_in_flight = max_in_flight
         self._in_flight: set[asyncio.Future[None]] = set()
         self._preparing: set[asyncio.Future[None]] = set()
+        # What failed in a background task (a hook, a value that cannot be stored, ...): raised by the
+        # next awaited call or at the end of the block, never dropped.
+        self._failures: list[BaseException] = []
 
     def put(self, item: dict[str, Any], table: str | None = None) -> _Ack:
         """Queues a plain item (as stored: DynamoDB attribute names, plain values)."""
@@ -294,9 +307,26 @@ class BatchWriter(_Buffer):
             self._maybe_flush()
 
         task = asyncio.ensure_future(finish())
-        self._preparing.add(task)
-        task.add_done_callback(self._preparing.discard)
+        self._track(self._preparing, task)
         return _Ack(self, task)
+
+    def _track(self, tasks: set[asyncio.Future[None]], task: asyncio.Future[None]) -> None:
+        tasks.add(task)
+
+        def done(t: asyncio.Future[None]) -> None:
+            tasks.discard(t)
+            error = None if t.cancelled() else t.exception()  # retrieved: never logged as lost
+            if error is not None:
+                self._failures.append(error)
+
+        task.add_done_callback(done)
+
+    def _raise_errors(self) -> None:
+        if self._failures:
+            first = self._failures[0]
+            self._failures = []
+            raise first
+        super()._raise_errors()
 
     def _maybe_flush(self) -> None:
         if len(self._pending) >= BATCH_SIZE:
@@ -304,9 +334,7 @@ class BatchWriter(_Buffer):
                 self._start(chunk)
 
     def _start(self, chunk: list[_Write]) -> None:
-        task = asyncio.ensure_future(self._send(chunk))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        self._track(self._in_flight, asyncio.ensure_future(self._send(chunk)))
 
     async def _send(self, chunk: list[_Write]) -> None:
         error = None
@@ -326,7 +354,7 @@ class BatchWriter(_Buffer):
     async def flush(self) -> None:
         """Sends everything queued and waits for every request in flight."""
         while self._preparing:
-            await asyncio.gather(*self._preparing)
+            await asyncio.wait(set(self._preparing))
         for chunk in self._take(everything=True):
             self._start(chunk)
         await self._drain()
@@ -452,7 +480,7 @@ class GetPlan:
         self.fields = fields
         if consistent_read is None:
             consistent_read = bool(info.config and info.config.consistent_read)
-        self.kwargs = {
+        self.kwargs: dict[str, Any] = {
             "table": info.table,
             "keys": self.stored,
             "consistent_read": consistent_read,
@@ -460,12 +488,12 @@ class GetPlan:
         }
 
     def _arrange(self, found: list[dict[str, Any]]) -> tuple[list[Any], list[dict[str, Any]]]:
-        by_key = {tuple(item[n] for n in self.key_names): item for item in found}
+        by_key = {tuple(_comparable(item[n]) for n in self.key_names): item for item in found}
         core = self.info.projected_core if self.fields is not None else self.info.core
         out: list[Any] = []
         missing: list[dict[str, Any]] = []
         for asked, stored in zip(self.asked, self.stored, strict=True):
-            item = by_key.get(tuple(stored[n] for n in self.key_names))
+            item = by_key.get(tuple(_comparable(stored[n]) for n in self.key_names))
             loaded = item if item is None or self.as_dict else loaded_as(self.info, core.load(item))
             if loaded is None:
                 missing.append(asked)
@@ -491,9 +519,7 @@ class GetPlan:
         if not self.as_dict:
             for instance in out:
                 if instance is not None:
-                    await run_hooks_async(
-                        info_of(instance).hooks_for(HookType.AFTER_LOAD, None), instance
-                    )
+                    await run_hooks_async(info_of(instance).hooks_for(HookType.AFTER_LOAD, None), instance)
         return self._result(out, missing)
 
     def finish_sync(self, found: list[dict[str, Any]]) -> BatchGetResult:

@@ -96,7 +96,10 @@ class Collection:
     def __init__(self, *models: type | Sequence[type]) -> None:
         flat: list[type] = []
         for m in models:
-            flat.extend(m if isinstance(m, (list, tuple)) else [m])
+            if isinstance(m, (list, tuple)):
+                flat.extend(m)
+            else:
+                flat.append(m)  # type: ignore[arg-type]
         if not flat:
             raise ValueError("a Collection needs at least one model")
         infos: list[ModelInfo] = []
@@ -280,7 +283,9 @@ class Collection:
                 if not isinstance(item, dict):
                     run_hooks_sync(item._pydynox_info.hooks_for(HookType.AFTER_LOAD, None), item)
 
-        return QueryResult(fetch, limit, page_size, last_evaluated_key, key_of=self._key_of(), prepare=prepare)
+        return QueryResult(
+            fetch, limit, page_size, last_evaluated_key, key_of=self._key_of(), prepare=prepare
+        )
 
     async def fetch(self, partition_key: Any = None, **options: Any) -> CollectionResult:
         """Every item of the partition, grouped by model (takes the options of ``query``)."""

@@ -70,7 +70,7 @@ class _Index:
     def __get__(self, instance: object, owner: type[M]) -> BoundIndex[M]: ...
     def __get__(self, instance: object | None, owner: type[M]) -> BoundIndex[M]:
         # Read through the class it is reached from: a subclass's index returns the subclass.
-        return BoundIndex(self, owner)
+        return BoundIndex(self, owner)  # type: ignore[arg-type]  # only the two subclasses exist
 
     def partition_key_names(self, info: ModelInfo) -> tuple[str, ...]:
         """Python names of the index's partition key attributes (an LSI shares the table's)."""

@@ -28,7 +28,6 @@ from pydynox._model_info import ModelInfo
 from pydynox.attributes.base import Attribute
 from pydynox.config import ModelConfig
 from pydynox.indexes import GlobalSecondaryIndex
-
 from pydynox.query import Count
 
 if TYPE_CHECKING:
@@ -478,7 +477,7 @@ class ModelOperations:
         the keys (``missing="raise"``)."""
         plan = _batch.GetPlan(cls._pydynox_info, keys, consistent_read, fields, as_dict, missing)
         found = await plan.info.client().batch_get(**plan.kwargs)
-        return await plan.finish_async(found)  # type: ignore[no-any-return]
+        return await plan.finish_async(found)
 
     @classmethod
     def sync_batch_get(
@@ -492,7 +491,7 @@ class ModelOperations:
     ) -> list[M]:
         plan = _batch.GetPlan(cls._pydynox_info, keys, consistent_read, fields, as_dict, missing)
         found = plan.info.client().sync_batch_get(**plan.kwargs)
-        return plan.finish_sync(found)  # type: ignore[no-any-return]
+        return plan.finish_sync(found)
 
     @classmethod
     async def batch_write(

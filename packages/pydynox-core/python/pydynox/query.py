@@ -294,9 +294,10 @@ class _SyncResult(_Pager[T]):
             if ahead is not None:
                 # The caller's context (operation listeners, tracing) goes along to the thread.
                 context = contextvars.copy_context()
-                future = _pool().submit(context.run, self._fetch, **ahead)
-                future.add_done_callback(_retrieve)
-                self._pending = (ahead, future)
+                fetch: Callable[..., Page] = self._fetch
+                ahead_page: Future[Page] = _pool().submit(context.run, fetch, **ahead)  # type: ignore[arg-type]
+                ahead_page.add_done_callback(_retrieve)
+                self._pending = (ahead, ahead_page)
         if self._prepare is not None and items:
             self._prepare(items)
         return items

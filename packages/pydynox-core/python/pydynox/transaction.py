@@ -35,6 +35,7 @@ from pydynox._crud import (
     instance_key,
     version_guard,
     whole_item,
+    with_templates,
 )
 from pydynox._model_info import ModelInfo
 from pydynox.atomic import UpdateAction
@@ -161,7 +162,9 @@ class _Operations:
         item to see them)."""
         if isinstance(target, str):
             if key is None or update_expression is None:
-                raise ValueError("update(table, key, update_expression, ...) needs the key and the expression")
+                raise ValueError(
+                    "update(table, key, update_expression, ...) needs the key and the expression"
+                )
             op = _raw(
                 "update", target, key=key, update_expression=update_expression,
                 condition_expression=condition_expression,
@@ -171,7 +174,9 @@ class _Operations:
             self._add(_Op(lambda: op))
             return
         if key is not None or update_expression is not None:
-            raise TypeError("update(model, ...) takes atomic=, condition= and values, not a key or expression")
+            raise TypeError(
+                "update(model, ...) takes atomic=, condition= and values, not a key or expression"
+            )
         info = self._model(target)
         entry = _Op(
             None,
@@ -182,13 +187,16 @@ class _Operations:
 
         def build() -> dict[str, Any]:
             current = target.__dict__.get(info.version.name) if info.version is not None else None
+            # As in Model.update: templated attributes built from the values follow them (and a change
+            # of a key's template parts is refused).
+            sent = with_templates(info, target.__dict__, values)
             plan = UpdatePlan(
-                info, instance_key(info, target), values, atomic, condition, current, versioned=True
+                info, instance_key(info, target), sent, atomic, condition, current, versioned=True
             )
             k = plan.call.kwargs
 
             def commit() -> None:
-                target.__dict__.update(values)
+                target.__dict__.update(sent)
                 if info.version is not None:
                     target.__dict__[info.version.name] = 1 if current is None else current + 1
 
@@ -280,15 +288,12 @@ class _Operations:
             return
         if condition is None:
             raise ValueError("condition_check() needs condition=")
+        info = self._model(target)  # a model class or an instance: one client per transaction either way
         if isinstance(target, type):
-            info: ModelInfo = target._pydynox_info
-            if self._client is None:
-                self._client = info.client()
             stored_key = info.key_from_values(key_values, "condition_check()")
         else:
             if key_values:
                 raise TypeError("condition_check(instance, ...) takes the key from the instance")
-            info = self._model(target)
             stored_key = instance_key(info, target)
 
         def build() -> dict[str, Any]:
