@@ -22,10 +22,11 @@ import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 
-from pydynox import DynamoDBClient, Model, ModelConfig, events, set_default_client
+from pydynox import BatchWriter, DynamoDBClient, Model, ModelConfig, Transaction, events, set_default_client
 from pydynox.attributes import (
     DecimalAttribute,
     ListAttribute,
+    NumberAttribute,
     StringAttribute,
     StringSetAttribute,
     VersionAttribute,
@@ -44,6 +45,15 @@ class Customer(Model):
     tags = StringSetAttribute()
     notes = ListAttribute(default=list)
     version = VersionAttribute()
+
+
+class Visit(Model):
+    """Unversioned: a batch write cannot check versions, so batches take models without one."""
+
+    model_config = ModelConfig(table="quickstart_customers")
+    pk = StringAttribute(partition_key=True, template="VISIT#{n}")
+    n = NumberAttribute(required=True)
+    page = StringAttribute()
 
 
 @contextlib.contextmanager
@@ -184,6 +194,23 @@ async def model_tour() -> None:
         await ana.save()
     except ConditionalCheckFailedException:
         print("stale save refused; the stale instance still has version", ana.version)
+
+    # Many items: a batch writer sends 25 per request while the loop goes on.
+    async with BatchWriter() as batch:
+        for i in range(60):
+            batch.save(Visit(n=i, page=f"/page/{i % 7}"))
+    print("items after the batch:", await Customer.count())
+
+    # All or nothing: moving balance between two customers (both versions are checked).
+    bo = Customer(email="bo@example.com", name="Bo", balance=Decimal(0))
+    await bo.save()
+    loaded = await Customer.get(pk="CUSTOMER#ana@example.com")
+    assert loaded is not None
+    async with Transaction() as tx:
+        tx.update(loaded, atomic=[Customer.balance.add(-5)], condition=Customer.balance >= 5)
+        tx.update(bo, atomic=[Customer.balance.add(5)])
+    pair = await Customer.batch_get([{"pk": loaded.pk}, {"pk": bo.pk}])
+    print("balances after the transfer:", [str(c.balance) for c in pair])
     await Customer.delete_table()
 
 

@@ -191,6 +191,7 @@ async def test_count_of_a_partition_and_of_the_table(big: Any, twin: ModelTwin) 
     # pydynox 1.x code unpacks the count
     count, metrics = filtered
     assert count == 50 and metrics is not None
+    assert str(filtered) == "50" and f"{filtered:>4}" == "  50" and repr(filtered) == "Count(50)"
 
 
 async def test_parallel_scan_streams_every_item_once(big: Any, mode: str) -> None:

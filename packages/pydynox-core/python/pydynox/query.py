@@ -50,6 +50,9 @@ class Count(int):
     def __repr__(self) -> str:
         return f"Count({int(self)})"
 
+    def __str__(self) -> str:
+        return str(int(self))
+
 
 def _check_positive(name: str, value: int | None) -> None:
     if value is None:
