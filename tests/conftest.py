@@ -91,12 +91,22 @@ def twin(mode: str) -> ModelTwin:
     return ModelTwin(mode)
 
 
-@pytest.fixture
-def table_name(boto: Any) -> Iterator[str]:
-    """A fresh table name for a model's table; the table is deleted afterwards if it was created."""
-    name = unique_name("m")
+def fresh_table_name(boto: Any, prefix: str) -> Iterator[str]:
+    name = unique_name(prefix)
     yield name
     try:
         boto.delete_table(TableName=name)
     except boto.exceptions.ResourceNotFoundException:
         pass
+
+
+@pytest.fixture
+def table_name(boto: Any) -> Iterator[str]:
+    """A fresh table name for a model's table; the table is deleted afterwards if it was created."""
+    yield from fresh_table_name(boto, "m")
+
+
+@pytest.fixture
+def other_table_name(boto: Any) -> Iterator[str]:
+    """A second fresh table name, for tests that write to two tables."""
+    yield from fresh_table_name(boto, "m2")

@@ -55,17 +55,6 @@ def User(table_name: str, client: DynamoDBClient) -> Any:
 
 
 @pytest.fixture
-def other_table_name(boto: Any) -> Iterator[str]:
-    """A second fresh table name, deleted afterwards if it was created."""
-    name = unique_name("m2")
-    yield name
-    try:
-        boto.delete_table(TableName=name)
-    except boto.exceptions.ResourceNotFoundException:
-        pass
-
-
-@pytest.fixture
 def batch_writes() -> Iterator[list[OperationEvent]]:
     """The BatchWriteItem operations made while the test runs (one event per request of at most 25)."""
     seen: list[OperationEvent] = []

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import make_client, unique_name
+from conftest import make_client
 from pydynox import (
     DynamoDBClient,
     Model,
@@ -53,16 +53,6 @@ def Account(table_name: str, client: DynamoDBClient) -> Any:
     model = account_model(table_name, client)
     model.sync_create_table(wait=True)
     return model
-
-
-@pytest.fixture
-def other_table_name(boto: Any) -> Iterator[str]:
-    name = unique_name("m2")
-    yield name
-    try:
-        boto.delete_table(TableName=name)
-    except boto.exceptions.ResourceNotFoundException:
-        pass
 
 
 @pytest.fixture

@@ -14,19 +14,11 @@ from typing import Any, Generic, TypeVar
 from pydynox._core import OperationMetrics
 from pydynox.query import _AsyncResult, _SyncResult
 
-__all__ = ["AsyncParallelScan", "SyncParallelScan", "check_segments"]
+__all__ = ["AsyncParallelScan", "SyncParallelScan"]
 
 T = TypeVar("T")
 
 _DONE = object()
-
-
-def check_segments(total_segments: int) -> int:
-    if isinstance(total_segments, bool) or not isinstance(total_segments, int):
-        raise TypeError(f"total_segments must be an int, got {total_segments!r}")
-    if not 1 <= total_segments <= 1_000_000:
-        raise ValueError(f"total_segments must be from 1 to 1000000, got {total_segments}")
-    return total_segments
 
 
 class AsyncParallelScan(Generic[T]):

@@ -284,6 +284,25 @@ def scan_spec(
     return _spec(info, "scan_page", kwargs, builder, as_dict, fields, index)
 
 
+def segment_specs(
+    info: ModelInfo,
+    total_segments: int,
+    filter_condition: Condition | None,
+    consistent_read: bool | None,
+    as_dict: bool,
+    fields: Any,
+) -> list[ReadSpec]:
+    """One scan per segment of a parallel scan."""
+    if isinstance(total_segments, bool) or not isinstance(total_segments, int):
+        raise TypeError(f"total_segments must be an int, got {total_segments!r}")
+    if not 1 <= total_segments <= 1_000_000:
+        raise ValueError(f"total_segments must be from 1 to 1000000, got {total_segments}")
+    return [
+        scan_spec(info, filter_condition, consistent_read, segment, total_segments, as_dict, fields)
+        for segment in range(total_segments)
+    ]
+
+
 def count_args(
     info: ModelInfo,
     partition_key: Any,

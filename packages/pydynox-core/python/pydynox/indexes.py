@@ -261,6 +261,23 @@ class BoundIndex(Generic[M]):
         )  # fmt: skip
         return spec.sync_result(limit, page_size, last_evaluated_key)  # type: ignore[no-any-return]
 
+    def _count(
+        self,
+        partition_key: Any,
+        sort_key_condition: Condition | None,
+        filter_condition: Condition | None,
+        consistent_read: bool | None,
+        key_values: dict[str, Any],
+    ) -> tuple[Any, dict[str, Any]]:
+        from pydynox._reads import count_args
+
+        info = self._info()
+        args = count_args(
+            info, partition_key, sort_key_condition, filter_condition, consistent_read, key_values,
+            self.index,
+        )  # fmt: skip
+        return info.client(), args
+
     async def count(
         self,
         partition_key: Any = None,
@@ -270,15 +287,12 @@ class BoundIndex(Generic[M]):
         **key_values: Any,
     ) -> Any:
         """Matching items in the index (a Query with a partition key, else a Scan), as an int."""
-        from pydynox._reads import count_args
         from pydynox.query import Count
 
-        info = self._info()
-        args = count_args(
-            info, partition_key, sort_key_condition, filter_condition, consistent_read, key_values,
-            self.index,
-        )  # fmt: skip
-        return Count(*await info.client().count(**args))
+        client, args = self._count(
+            partition_key, sort_key_condition, filter_condition, consistent_read, key_values
+        )
+        return Count(*await client.count(**args))
 
     def sync_count(
         self,
@@ -288,12 +302,9 @@ class BoundIndex(Generic[M]):
         consistent_read: bool | None = None,
         **key_values: Any,
     ) -> Any:
-        from pydynox._reads import count_args
         from pydynox.query import Count
 
-        info = self._info()
-        args = count_args(
-            info, partition_key, sort_key_condition, filter_condition, consistent_read, key_values,
-            self.index,
-        )  # fmt: skip
-        return Count(*info.client().sync_count(**args))
+        client, args = self._count(
+            partition_key, sort_key_condition, filter_condition, consistent_read, key_values
+        )
+        return Count(*client.sync_count(**args))

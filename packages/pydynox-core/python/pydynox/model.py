@@ -388,13 +388,9 @@ class ModelOperations:
         """Scans ``total_segments`` segments concurrently and streams the items as segments produce
         them (``async for``); at most one page per segment is held. ``await`` gives
         ``(items, metrics)`` like pydynox 1.x."""
-        specs = [
-            _reads.scan_spec(
-                cls._pydynox_info, filter_condition, consistent_read, segment, total_segments,
-                as_dict, fields,
-            )
-            for segment in range(_parallel.check_segments(total_segments))
-        ]  # fmt: skip
+        specs = _reads.segment_specs(
+            cls._pydynox_info, total_segments, filter_condition, consistent_read, as_dict, fields
+        )
         return _parallel.AsyncParallelScan([s.async_result(None, page_size, None) for s in specs])
 
     @classmethod
@@ -408,13 +404,9 @@ class ModelOperations:
         page_size: int | None = None,
     ) -> SyncParallelScan[M]:
         """Like ``parallel_scan``, each segment read by a thread (waiting with the GIL released)."""
-        specs = [
-            _reads.scan_spec(
-                cls._pydynox_info, filter_condition, consistent_read, segment, total_segments,
-                as_dict, fields,
-            )
-            for segment in range(_parallel.check_segments(total_segments))
-        ]  # fmt: skip
+        specs = _reads.segment_specs(
+            cls._pydynox_info, total_segments, filter_condition, consistent_read, as_dict, fields
+        )
         return _parallel.SyncParallelScan([s.sync_result(None, page_size, None) for s in specs])
 
     @classmethod
