@@ -87,18 +87,22 @@ struct Write {
 }
 
 impl Write {
-    fn request(&self) -> Result<WriteRequest, OpError> {
-        let built = match &self.op {
+    /// The SDK request, taking the item (no copy). The builders only fail on a missing item or key,
+    /// which is always given here.
+    fn into_request(self) -> Result<(String, WriteRequest), OpError> {
+        let built = match self.op {
             WriteOp::Put(item) => PutRequest::builder()
-                .set_item(Some(item.clone()))
+                .set_item(Some(item))
                 .build()
                 .map(|put| WriteRequest::builder().put_request(put).build()),
             WriteOp::Delete(key) => DeleteRequest::builder()
-                .set_key(Some(key.clone()))
+                .set_key(Some(key))
                 .build()
                 .map(|del| WriteRequest::builder().delete_request(del).build()),
         };
-        built.map_err(|e| OpError::new("ValidationException", "ValidationException", e.to_string()))
+        built
+            .map(|req| (self.table, req))
+            .map_err(|e| OpError::new("ValidationException", "ValidationException", e.to_string()))
     }
 
     fn from_request(table: &str, req: WriteRequest) -> Option<Write> {
@@ -141,12 +145,12 @@ async fn write_chunk(
     stats: &mut OpStats,
 ) -> Result<(), ChunkFailure> {
     let mut pending: Pending = HashMap::new();
-    for w in &chunk {
-        match w.request() {
-            Ok(req) => pending.entry(w.table.clone()).or_default().push(req),
+    for w in chunk {
+        match w.into_request() {
+            Ok((table, req)) => pending.entry(table).or_default().push(req),
             Err(e) => {
                 return Err(ChunkFailure {
-                    unwritten: chunk,
+                    unwritten: to_writes(pending),
                     cause: Some(e),
                 })
             }
