@@ -7,6 +7,7 @@ Every test runs against the real moto server, through the async methods and thei
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -218,6 +219,8 @@ async def test_stopping_a_parallel_scan_early_stops_the_segments(big: Any) -> No
             break
     await stream.aclose()
     assert seen == 5
+    # No segment task is left reading pages nobody will take.
+    assert asyncio.all_tasks() == {asyncio.current_task()}
 
 
 def test_sync_parallel_scan_stops_early(big: Any) -> None:
@@ -225,6 +228,7 @@ def test_sync_parallel_scan_stops_early(big: Any) -> None:
         if seen == 5:
             break
     assert seen == 5
+    assert not [t for t in threading.enumerate() if t.name.startswith("pydynox-scan-")]
 
 
 async def test_execute_statement_loads_models(big: Any, twin: ModelTwin) -> None:

@@ -12,20 +12,18 @@ from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, Generic, TypeVar
 
 from pydynox._core import OperationMetrics
-from pydynox.query import _AsyncResult, _SyncResult
+from pydynox.query import _AsyncResult, _Pager, _SyncResult
 
 __all__ = ["AsyncParallelScan", "SyncParallelScan"]
 
 T = TypeVar("T")
+R = TypeVar("R", bound=_Pager[Any])
 
 _DONE = object()
 
 
-class AsyncParallelScan(Generic[T]):
-    """``async for item in User.parallel_scan(4)`` streams; ``await`` returns ``(items, metrics)``
-    (pydynox 1.x's shape); ``.all()`` returns the list. Items arrive in no particular order."""
-
-    def __init__(self, segments: list[_AsyncResult[T]]) -> None:
+class _Segments(Generic[R]):
+    def __init__(self, segments: list[R]) -> None:
         self._segments = segments
         self._started = False
 
@@ -39,13 +37,21 @@ class AsyncParallelScan(Generic[T]):
         found = [s.metrics for s in self._segments if s.metrics is not None]
         return found[-1] if found else None
 
+    def _start(self) -> None:
+        if self._started:
+            raise RuntimeError("a parallel scan can be iterated once")
+        self._started = True
+
+
+class AsyncParallelScan(_Segments[_AsyncResult[T]]):
+    """``async for item in User.parallel_scan(4)`` streams; ``await`` returns ``(items, metrics)``
+    (pydynox 1.x's shape); ``.all()`` returns the list. Items arrive in no particular order."""
+
     def __aiter__(self) -> AsyncIterator[T]:
         return self._stream()
 
     async def _stream(self) -> AsyncIterator[T]:
-        if self._started:
-            raise RuntimeError("a parallel scan can be iterated once")
-        self._started = True
+        self._start()
         pages: asyncio.Queue[Any] = asyncio.Queue(maxsize=len(self._segments))
 
         async def run(segment: _AsyncResult[T]) -> None:
@@ -85,27 +91,12 @@ class AsyncParallelScan(Generic[T]):
         return items, self.metrics
 
 
-class SyncParallelScan(Generic[T]):
+class SyncParallelScan(_Segments[_SyncResult[T]]):
     """``for item in User.sync_parallel_scan(4)``: one thread per segment (each waits with the GIL
     released); ``.all()`` returns the list."""
 
-    def __init__(self, segments: list[_SyncResult[T]]) -> None:
-        self._segments = segments
-        self._started = False
-
-    @property
-    def scanned_count(self) -> int:
-        return sum(s.scanned_count for s in self._segments)
-
-    @property
-    def metrics(self) -> OperationMetrics | None:
-        found = [s.metrics for s in self._segments if s.metrics is not None]
-        return found[-1] if found else None
-
     def __iter__(self) -> Iterator[T]:
-        if self._started:
-            raise RuntimeError("a parallel scan can be iterated once")
-        self._started = True
+        self._start()
         return self._stream()
 
     def _stream(self) -> Iterator[T]:

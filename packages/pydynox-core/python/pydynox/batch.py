@@ -31,10 +31,17 @@ from collections.abc import Awaitable, Callable, Generator, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydynox._crud import info_of, instance_key, loaded_as, projection_paths, whole_item
+from pydynox._crud import (
+    after_load_async,
+    after_load_sync,
+    instance_key,
+    loaded_as,
+    projection_paths,
+    whole_item,
+)
 from pydynox._model_info import ModelInfo
+from pydynox._unit import OneClient
 from pydynox.client import DynamoDBClient
-from pydynox.config import get_default_client
 from pydynox.exceptions import ItemsNotFoundException, UnprocessedItemsException
 from pydynox.hooks import HookType, run_hooks_async, run_hooks_sync
 
@@ -67,9 +74,10 @@ class _Write:
         self.instance = instance
 
     def identity(self) -> tuple[Any, ...] | None:
+        """The item this write is for (None for a plain put, whose key attributes are unknown)."""
         if self.key is None:
             return None
-        return (self.table, self.kind, *sorted((k, _comparable(v)) for k, v in self.key.items()))
+        return (self.table, *sorted((k, _comparable(v)) for k, v in self.key.items()))
 
     def matches(self, table: str, kind: str, item: dict[str, Any]) -> bool:
         if table != self.table or kind != self.kind:
@@ -97,15 +105,17 @@ def _refuse_versioned(info: ModelInfo) -> None:
         )
 
 
-class _Buffer:
+class _Buffer(OneClient):
     """What both writers share: turning calls into writes, chunking, and sorting a failed request into
     written and unwritten."""
+
+    _unit = "a batch writer"
 
     def __init__(
         self, client: DynamoDBClient | None, table: str | None, skip_hooks: bool | None,
         max_retries: int | None,
     ) -> None:  # fmt: skip
-        self._client = client
+        super().__init__(client)
         self._table = table
         self._skip_hooks = skip_hooks
         self._max_retries = max_retries
@@ -113,29 +123,14 @@ class _Buffer:
         self._anonymous = 0
         self._errors: list[UnprocessedItemsException] = []
 
-    def _use_client(self, client: DynamoDBClient) -> None:
-        if self._client is None:
-            self._client = client
-        elif client is not self._client:
-            raise ValueError("a batch writes through one client; this model uses another")
-
-    def client(self) -> DynamoDBClient:
-        if self._client is None:
-            client = get_default_client()
-            if client is None:
-                raise RuntimeError("no client: pass one to the batch writer or call set_default_client()")
-            self._client = client
-        return self._client
-
     def _queue(self, write: _Write) -> None:
         # A later write of the same item replaces the earlier one (DynamoDB refuses both in one request).
         identity = write.identity()
         if identity is None:
             self._anonymous += 1
             identity = ("anonymous", self._anonymous)
-        else:
-            self._pending.pop((write.table, "put", *identity[2:]), None)
-            self._pending.pop((write.table, "delete", *identity[2:]), None)
+        # Popped first so the replacement takes its place at the end of the queue.
+        self._pending.pop(identity, None)
         self._pending[identity] = write
 
     def _raw_table(self, table: str | None) -> str:
@@ -157,9 +152,8 @@ class _Buffer:
         self._queue(_Write(self._raw_table(table), "delete", key, dict(key), None, None))
 
     def _model(self, instance: Any) -> ModelInfo:
-        info = info_of(instance)
+        info = self._model_info(instance)
         _refuse_versioned(info)
-        self._use_client(info.client())
         return info
 
     def _save_model(self, info: ModelInfo, instance: Any) -> None:
@@ -516,16 +510,12 @@ class GetPlan:
 
     async def finish_async(self, found: list[dict[str, Any]]) -> BatchGetResult:
         out, missing = self._arrange(found)
-        if not self.as_dict:
-            for instance in out:
-                if instance is not None:
-                    await run_hooks_async(info_of(instance).hooks_for(HookType.AFTER_LOAD, None), instance)
+        for instance in out:
+            await after_load_async(instance)
         return self._result(out, missing)
 
     def finish_sync(self, found: list[dict[str, Any]]) -> BatchGetResult:
         out, missing = self._arrange(found)
-        if not self.as_dict:
-            for instance in out:
-                if instance is not None:
-                    run_hooks_sync(info_of(instance).hooks_for(HookType.AFTER_LOAD, None), instance)
+        for instance in out:
+            after_load_sync(instance)
         return self._result(out, missing)

@@ -287,10 +287,10 @@ class _SyncResult(_Pager[T]):
             request, future = pending
             page = future.result()
         else:
-            request = self._cursor.next_request()  # type: ignore[assignment]
-            if request is None:
+            wanted = self._cursor.next_request()
+            if wanted is None:
                 return None
-            page = self._fetch(**request)
+            request, page = wanted, self._fetch(**wanted)
         items = self._take(request, page)
         if self._prefetch:
             ahead = self._cursor.next_request()

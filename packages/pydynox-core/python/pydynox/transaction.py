@@ -31,13 +31,16 @@ from pydynox._crud import (
     UpdatePlan,
     _condition,
     _request_args,
-    info_of,
+    after_load_async,
+    after_load_sync,
     instance_key,
+    loaded_as,
     version_guard,
     whole_item,
     with_templates,
 )
 from pydynox._model_info import ModelInfo
+from pydynox._unit import OneClient
 from pydynox.atomic import UpdateAction
 from pydynox.client import DynamoDBClient
 from pydynox.conditions import Condition
@@ -51,6 +54,10 @@ __all__ = ["SyncTransaction", "Transaction", "sync_transact_get", "transact_get"
 MAX_OPERATIONS = 100
 
 
+#: Builds an operation at commit time: the request, and what the instance becomes once it went through.
+Build = Callable[[], tuple[dict[str, Any], Callable[[], None] | None]]
+
+
 class _Op:
     """One queued operation: its hooks, how to build it (at commit time, after the before hooks),
     and what the instance becomes once the transaction went through."""
@@ -59,16 +66,20 @@ class _Op:
 
     def __init__(
         self,
-        build: Callable[[], dict[str, Any]] | None = None,
+        build: Build,
         instance: Any = None,
         before: list[Callable[..., Any]] | None = None,
         after: list[Callable[..., Any]] | None = None,
     ) -> None:
-        self.build: Callable[[], dict[str, Any]] | None = build
+        self.build = build
         self.instance = instance
         self.before = before or []
         self.after = after or []
         self.commit: Callable[[], None] | None = None
+
+    def request(self) -> dict[str, Any]:
+        op, self.commit = self.build()
+        return op
 
 
 def _raw(kind: str, table: str, **fields: Any) -> dict[str, Any]:
@@ -77,11 +88,13 @@ def _raw(kind: str, table: str, **fields: Any) -> dict[str, Any]:
     return op
 
 
-class _Operations:
+class _Operations(OneClient):
+    _unit = "a transaction"
+
     def __init__(
         self, client: DynamoDBClient | None, client_request_token: str | None, skip_hooks: bool | None
     ) -> None:
-        self._client = client
+        super().__init__(client)
         self.client_request_token = client_request_token
         self._skip_hooks = skip_hooks
         self._ops: list[_Op] = []
@@ -97,36 +110,29 @@ class _Operations:
             raise ValueError(f"a transaction holds at most {MAX_OPERATIONS} operations")
         self._ops.append(op)
 
-    def _model(self, instance: Any) -> ModelInfo:
-        info = info_of(instance)
-        client = info.client()
-        if self._client is None:
-            self._client = client
-        elif client is not self._client:
-            raise ValueError("a transaction runs on one client; this model uses another")
-        return info
+    def _add_raw(self, kind: str, table: str, **fields: Any) -> None:
+        op = _raw(kind, table, **fields)
+        self._add(_Op(lambda: (op, None)))
 
-    def client(self) -> DynamoDBClient:
-        if self._client is None:
-            client = get_default_client()
-            if client is None:
-                raise RuntimeError("no client: pass one to the transaction or call set_default_client()")
-            self._client = client
-        return self._client
+    def _add_model(
+        self, instance: Any, info: ModelInfo, before: HookType, after: HookType, build: Build
+    ) -> None:
+        self._add(
+            _Op(
+                build,
+                instance,
+                info.hooks_for(before, self._skip_hooks),
+                info.hooks_for(after, self._skip_hooks),
+            )
+        )
 
     # -- model operations --------------------------------------------------------------------------
 
     def save(self, instance: Any, condition: Condition | None = None) -> None:
         """Puts the whole instance, under ``condition`` and its version check."""
-        info = self._model(instance)
-        op = _Op(
-            None,
-            instance,
-            info.hooks_for(HookType.BEFORE_SAVE, self._skip_hooks),
-            info.hooks_for(HookType.AFTER_SAVE, self._skip_hooks),
-        )
+        info = self._model_info(instance)
 
-        def build() -> dict[str, Any]:
+        def build() -> tuple[dict[str, Any], Callable[[], None]]:
             guard, new_version = version_guard(info, instance)
             snapshot = whole_item(info, instance, new_version)
             builder = ExpressionBuilder(info)
@@ -137,11 +143,10 @@ class _Operations:
                     instance.__dict__[info.version.name] = new_version
                 info.set_snapshot(instance, snapshot)
 
-            op.commit = commit
-            return _raw("put", info.table, item=snapshot, condition_expression=text, **_request_args(builder))
+            op = _raw("put", info.table, item=snapshot, condition_expression=text, **_request_args(builder))
+            return op, commit
 
-        op.build = build
-        self._add(op)
+        self._add_model(instance, info, HookType.BEFORE_SAVE, HookType.AFTER_SAVE, build)
 
     def update(
         self,
@@ -165,27 +170,20 @@ class _Operations:
                 raise ValueError(
                     "update(table, key, update_expression, ...) needs the key and the expression"
                 )
-            op = _raw(
+            self._add_raw(
                 "update", target, key=key, update_expression=update_expression,
                 condition_expression=condition_expression,
                 expression_attribute_names=expression_attribute_names,
                 expression_attribute_values=expression_attribute_values,
             )  # fmt: skip
-            self._add(_Op(lambda: op))
             return
         if key is not None or update_expression is not None:
             raise TypeError(
                 "update(model, ...) takes atomic=, condition= and values, not a key or expression"
             )
-        info = self._model(target)
-        entry = _Op(
-            None,
-            target,
-            info.hooks_for(HookType.BEFORE_UPDATE, self._skip_hooks),
-            info.hooks_for(HookType.AFTER_UPDATE, self._skip_hooks),
-        )
+        info = self._model_info(target)
 
-        def build() -> dict[str, Any]:
+        def build() -> tuple[dict[str, Any], Callable[[], None]]:
             current = target.__dict__.get(info.version.name) if info.version is not None else None
             # As in Model.update: templated attributes built from the values follow them (and a change
             # of a key's template parts is refused).
@@ -200,16 +198,15 @@ class _Operations:
                 if info.version is not None:
                     target.__dict__[info.version.name] = 1 if current is None else current + 1
 
-            entry.commit = commit
-            return _raw(
+            op = _raw(
                 "update", info.table, key=k["key"], update_expression=k["update_expression"],
                 condition_expression=k["condition_expression"],
                 expression_attribute_names=k["expression_attribute_names"],
                 expression_attribute_values=k["expression_attribute_values"],
             )  # fmt: skip
+            return op, commit
 
-        entry.build = build
-        self._add(entry)
+        self._add_model(target, info, HookType.BEFORE_UPDATE, HookType.AFTER_UPDATE, build)
 
     def delete(
         self,
@@ -225,22 +222,15 @@ class _Operations:
         if isinstance(target, str):
             if key is None:
                 raise ValueError("delete(table, key, ...) needs the key")
-            op = _raw(
+            self._add_raw(
                 "delete", target, key=key, condition_expression=condition_expression,
                 expression_attribute_names=expression_attribute_names,
                 expression_attribute_values=expression_attribute_values,
             )  # fmt: skip
-            self._add(_Op(lambda: op))
             return
-        info = self._model(target)
-        entry = _Op(
-            None,
-            target,
-            info.hooks_for(HookType.BEFORE_DELETE, self._skip_hooks),
-            info.hooks_for(HookType.AFTER_DELETE, self._skip_hooks),
-        )
+        info = self._model_info(target)
 
-        def build() -> dict[str, Any]:
+        def build() -> tuple[dict[str, Any], Callable[[], None]]:
             guard = None
             if info.version is not None and target.__dict__.get(info.version.name) is not None:
                 guard, _ = version_guard(info, target)
@@ -252,14 +242,13 @@ class _Operations:
                 if info.version is not None:
                     target.__dict__[info.version.name] = None
 
-            entry.commit = commit
-            return _raw(
+            op = _raw(
                 "delete", info.table, key=instance_key(info, target), condition_expression=text,
                 **_request_args(builder),
             )  # fmt: skip
+            return op, commit
 
-        entry.build = build
-        self._add(entry)
+        self._add_model(target, info, HookType.BEFORE_DELETE, HookType.AFTER_DELETE, build)
 
     def condition_check(
         self,
@@ -279,16 +268,15 @@ class _Operations:
         if isinstance(target, str):
             if key is None or condition_expression is None:
                 raise ValueError("condition_check(table, key, condition_expression, ...) needs both")
-            op = _raw(
+            self._add_raw(
                 "condition_check", target, key=key, condition_expression=condition_expression,
                 expression_attribute_names=expression_attribute_names,
                 expression_attribute_values=expression_attribute_values,
             )  # fmt: skip
-            self._add(_Op(lambda: op))
             return
         if condition is None:
             raise ValueError("condition_check() needs condition=")
-        info = self._model(target)  # a model class or an instance: one client per transaction either way
+        info = self._model_info(target)  # a model class or an instance: one client per transaction either way
         if isinstance(target, type):
             stored_key = info.key_from_values(key_values, "condition_check()")
         else:
@@ -296,13 +284,14 @@ class _Operations:
                 raise TypeError("condition_check(instance, ...) takes the key from the instance")
             stored_key = instance_key(info, target)
 
-        def build() -> dict[str, Any]:
+        def build() -> tuple[dict[str, Any], None]:
             builder = ExpressionBuilder(info)
             text = _condition(builder, condition)
-            return _raw(
+            op = _raw(
                 "condition_check", info.table, key=stored_key, condition_expression=text,
                 **_request_args(builder),
             )  # fmt: skip
+            return op, None
 
         self._add(_Op(build))
 
@@ -315,19 +304,18 @@ class _Operations:
         expression_attribute_values: dict[str, Any] | None = None,
     ) -> None:
         """A plain put of ``item`` (stored names, plain values)."""
-        op = _raw(
+        self._add_raw(
             "put", table, item=item, condition_expression=condition_expression,
             expression_attribute_names=expression_attribute_names,
             expression_attribute_values=expression_attribute_values,
         )  # fmt: skip
-        self._add(_Op(lambda: op))
 
     # 1.x names
     save_model = save
     delete_model = delete
 
     def _built(self) -> list[dict[str, Any]]:
-        return [op.build() for op in self._ops if op.build is not None]
+        return [op.request() for op in self._ops]
 
     def _finish(self) -> None:
         self._done = True
@@ -437,8 +425,7 @@ def _load(items: list[Any], infos: list[Any]) -> list[Any]:
         if item is None or info is None:
             out.append(item)
         else:
-            instance = info.core.load(item)
-            out.append(instance if info.loads(instance) else None)
+            out.append(loaded_as(info, info.core.load(item)))
     return out
 
 
@@ -448,8 +435,7 @@ async def transact_get(gets: Sequence[Any], client: DynamoDBClient | None = None
     client, requests, infos = _gets(gets, client)
     out = _load(await client.transact_get(requests), infos)
     for instance in out:
-        if instance is not None and not isinstance(instance, dict):
-            await run_hooks_async(info_of(instance).hooks_for(HookType.AFTER_LOAD, None), instance)
+        await after_load_async(instance)
     return out
 
 
@@ -457,6 +443,5 @@ def sync_transact_get(gets: Sequence[Any], client: DynamoDBClient | None = None)
     client, requests, infos = _gets(gets, client)
     out = _load(client.sync_transact_get(requests), infos)
     for instance in out:
-        if instance is not None and not isinstance(instance, dict):
-            run_hooks_sync(info_of(instance).hooks_for(HookType.AFTER_LOAD, None), instance)
+        after_load_sync(instance)
     return out
