@@ -12,25 +12,10 @@ import pytest
 from pydynox import DynamoDBClient
 from support.fault_proxy import FaultProxy
 from support.model_twin import ModelTwin
-from support.moto_server import MotoServer
 from support.twin import Twin
 
 REGION = "us-east-1"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
-
-
-@pytest.fixture(scope="session")
-def moto_server() -> Iterator[MotoServer]:
-    server = MotoServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def endpoint(moto_server: MotoServer) -> str:
-    return moto_server.endpoint_url
 
 
 def make_client(endpoint_url: str, **kwargs: Any) -> DynamoDBClient:

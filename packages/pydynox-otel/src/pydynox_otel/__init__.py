@@ -1,0 +1,1 @@
+"""OpenTelemetry instrumentation for pydynox: spans and metrics by the database semantic conventions."""
