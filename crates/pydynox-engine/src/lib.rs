@@ -1,0 +1,16 @@
+//! An in-memory engine for the DynamoDB JSON API (protocol `application/x-amz-json-1.0`): the local
+//! backend of pydynox, embedded in process (`memory://`) and served over HTTP by `pydynox local`.
+//!
+//! - `number`, `value`: DynamoDB's data model, validation and ordering.
+//! - `expr`: one parser and evaluator for condition, filter, key-condition, projection and update
+//!   expressions.
+//! - `table`: storage of one table (items by key, secondary indexes, stream records).
+//! - `ops`: the API operations; `engine`: dispatch by `X-Amz-Target`.
+
+pub mod error;
+pub mod number;
+pub mod value;
+
+pub use error::{Error, Result};
+pub use number::Number;
+pub use value::{Item, KeyValue, Value};
