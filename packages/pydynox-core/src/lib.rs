@@ -14,6 +14,7 @@ mod model;
 mod ops;
 mod rate_limit;
 mod runtime;
+mod streams;
 
 use pyo3::prelude::*;
 
@@ -33,6 +34,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(events::_set_listening, m)?)?;
+    m.add_function(wrap_pyfunction!(streams::decode_stream_image, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -140,6 +140,10 @@ class CoreClient:
     def list_tables(self, is_async: bool) -> Any: ...
     def ping(self, is_async: bool) -> Any: ...
 
+def decode_stream_image(image: dict[str, Any], model: ModelSchema | None = None, what: str = "image") -> Any:
+    """A DynamoDB Streams image in Lambda's JSON form (``{"n": {"N": "1.5"}}``) as a plain dict, or as an
+    instance of ``model`` (the subclass its discriminator names, if any)."""
+
 def generate_value(kind: str) -> Any:
     """One value for ``AutoGenerate.<kind>`` (UUID4, ULID, KSUID, EPOCH, EPOCH_MS, ISO8601)."""
 
