@@ -58,6 +58,11 @@ class ReadSpec:
 
         return key_of
 
+    def request(self) -> dict[str, Any]:
+        """The read as DynamoDB sees it (``request`` of the result), without the core's load schema."""
+        operation = "Query" if self.method == "query_page" else "Scan"
+        return {"operation": operation, **{k: v for k, v in self.kwargs.items() if k != "model"}}
+
     def async_result(self, limit: int | None, page_size: int | None, start: Any) -> Any:
         method = getattr(self.info.client()._core, self.method)
         kwargs = self.kwargs
@@ -72,7 +77,7 @@ class ReadSpec:
         cls = AsyncQueryResult if self.method == "query_page" else AsyncScanResult
         return cls(
             fetch, limit, page_size, start, key_of=self.key_of(),
-            prepare=after_load if self.hooks else None,
+            prepare=after_load if self.hooks else None, request=self.request(),
         )  # fmt: skip
 
     def sync_result(self, limit: int | None, page_size: int | None, start: Any) -> Any:
@@ -89,7 +94,7 @@ class ReadSpec:
         cls = QueryResult if self.method == "query_page" else ScanResult
         return cls(
             fetch, limit, page_size, start, key_of=self.key_of(),
-            prepare=after_load if self.hooks else None,
+            prepare=after_load if self.hooks else None, request=self.request(),
         )  # fmt: skip
 
 

@@ -282,7 +282,12 @@ class DynamoDBClient:
                 index_name, exclusive_start_key, consistent_read,
             )  # fmt: skip
 
-        return AsyncQueryResult[Item](fetch, limit, page_size, _start(last_evaluated_key))
+        request = _query_request(
+            table, key_condition_expression, filter_expression, projection_expression,
+            expression_attribute_names, expression_attribute_values, scan_index_forward, index_name,
+            consistent_read,
+        )  # fmt: skip
+        return AsyncQueryResult[Item](fetch, limit, page_size, _start(last_evaluated_key), request=request)
 
     def sync_query(
         self,
@@ -306,7 +311,12 @@ class DynamoDBClient:
                 index_name, exclusive_start_key, consistent_read,
             )  # fmt: skip
 
-        return QueryResult[Item](fetch, limit, page_size, _start(last_evaluated_key))
+        request = _query_request(
+            table, key_condition_expression, filter_expression, projection_expression,
+            expression_attribute_names, expression_attribute_values, scan_index_forward, index_name,
+            consistent_read,
+        )  # fmt: skip
+        return QueryResult[Item](fetch, limit, page_size, _start(last_evaluated_key), request=request)
 
     def scan(
         self,
@@ -332,7 +342,11 @@ class DynamoDBClient:
                 segment, total_segments,
             )  # fmt: skip
 
-        return AsyncScanResult[Item](fetch, limit, page_size, _start(last_evaluated_key))
+        request = _scan_request(
+            table, filter_expression, projection_expression, expression_attribute_names,
+            expression_attribute_values, index_name, consistent_read, segment, total_segments,
+        )  # fmt: skip
+        return AsyncScanResult[Item](fetch, limit, page_size, _start(last_evaluated_key), request=request)
 
     def sync_scan(
         self,
@@ -356,7 +370,11 @@ class DynamoDBClient:
                 segment, total_segments,
             )  # fmt: skip
 
-        return ScanResult[Item](fetch, limit, page_size, _start(last_evaluated_key))
+        request = _scan_request(
+            table, filter_expression, projection_expression, expression_attribute_names,
+            expression_attribute_values, index_name, consistent_read, segment, total_segments,
+        )  # fmt: skip
+        return ScanResult[Item](fetch, limit, page_size, _start(last_evaluated_key), request=request)
 
     async def query_page(
         self,
@@ -711,6 +729,48 @@ class DynamoDBClient:
 
     def sync_ping(self) -> bool:
         return self._core.ping(False)
+
+
+def _query_request(
+    table: str,
+    key_condition_expression: str,
+    filter_expression: str | None,
+    projection_expression: str | None,
+    expression_attribute_names: Names | None,
+    expression_attribute_values: Values | None,
+    scan_index_forward: bool | None,
+    index_name: str | None,
+    consistent_read: bool,
+) -> dict[str, Any]:
+    """What a query result reports as its ``request`` (the read, as DynamoDB sees it)."""
+    return {
+        "operation": "Query", "table": table, "index_name": index_name,
+        "key_condition_expression": key_condition_expression, "filter_expression": filter_expression,
+        "projection_expression": projection_expression,
+        "expression_attribute_names": dict(expression_attribute_names or {}) or None,
+        "expression_attribute_values": dict(expression_attribute_values or {}) or None,
+        "scan_index_forward": scan_index_forward, "consistent_read": consistent_read,
+    }  # fmt: skip
+
+
+def _scan_request(
+    table: str,
+    filter_expression: str | None,
+    projection_expression: str | None,
+    expression_attribute_names: Names | None,
+    expression_attribute_values: Values | None,
+    index_name: str | None,
+    consistent_read: bool,
+    segment: int | None,
+    total_segments: int | None,
+) -> dict[str, Any]:
+    return {
+        "operation": "Scan", "table": table, "index_name": index_name,
+        "filter_expression": filter_expression, "projection_expression": projection_expression,
+        "expression_attribute_names": dict(expression_attribute_names or {}) or None,
+        "expression_attribute_values": dict(expression_attribute_values or {}) or None,
+        "consistent_read": consistent_read, "segment": segment, "total_segments": total_segments,
+    }  # fmt: skip
 
 
 def _start(key: Key | None) -> Item | None:

@@ -253,7 +253,13 @@ class Collection:
                     await run_hooks_async(item._pydynox_info.hooks_for(HookType.AFTER_LOAD, None), item)
 
         return AsyncQueryResult(
-            fetch, limit, page_size, last_evaluated_key, key_of=self._key_of(), prepare=prepare
+            fetch,
+            limit,
+            page_size,
+            last_evaluated_key,
+            key_of=self._key_of(),
+            prepare=prepare,
+            request={"operation": "Query", **{k: v for k, v in kwargs.items() if k != "model"}},
         )
 
     def sync_query(
@@ -284,7 +290,13 @@ class Collection:
                     run_hooks_sync(item._pydynox_info.hooks_for(HookType.AFTER_LOAD, None), item)
 
         return QueryResult(
-            fetch, limit, page_size, last_evaluated_key, key_of=self._key_of(), prepare=prepare
+            fetch,
+            limit,
+            page_size,
+            last_evaluated_key,
+            key_of=self._key_of(),
+            prepare=prepare,
+            request={"operation": "Query", **{k: v for k, v in kwargs.items() if k != "model"}},
         )
 
     async def fetch(self, partition_key: Any = None, **options: Any) -> CollectionResult:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Generic, TypeVar
+from types import MappingProxyType
+from typing import Any, Generic, Self, TypeVar
 
 from pydynox._core import OperationMetrics, Page
 
@@ -110,8 +111,10 @@ class _Pager(Generic[T]):
         page_size: int | None,
         last_evaluated_key: Item | None,
         key_of: Callable[[T], Item | None] | None,
+        request: Mapping[str, Any] | None,
     ) -> None:
         self._cursor = _Cursor(limit, page_size, last_evaluated_key)
+        self._request = MappingProxyType(dict(request)) if request is not None else None
         self._items: list[T] = []
         self._pos = 0
         self._page_start = last_evaluated_key
@@ -141,6 +144,14 @@ class _Pager(Generic[T]):
                 return {n: item[n] for n in self._key_names}
         # The key schema is unknown: resume at the start of this page (repeats items, never skips).
         return self._page_start
+
+    @property
+    def request(self) -> Mapping[str, Any] | None:
+        """What every page request of this read asks DynamoDB for: ``operation`` (``"Query"`` or
+        ``"Scan"``), ``table``, ``index_name``, the expressions with their names and values, the
+        direction, consistency and segment. Callers that must tell two reads apart use it (a signed
+        pagination cursor is bound to the read it came from). None for a read built without it."""
+        return self._request
 
     @property
     def scanned_count(self) -> int:
@@ -181,11 +192,26 @@ class _AsyncResult(_Pager[T]):
         *,
         key_of: Callable[[T], Item | None] | None = None,
         prepare: Callable[[list[T]], Awaitable[None]] | None = None,
+        request: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(limit, page_size, last_evaluated_key, key_of)
+        super().__init__(limit, page_size, last_evaluated_key, key_of, request)
         self._fetch = fetch
         self._prepare = prepare
         self._pending: tuple[dict[str, Any], asyncio.Future[Page]] | None = None
+
+    def restart(
+        self,
+        last_evaluated_key: Item | None = None,
+        *,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> Self:
+        """The same read as a new, unstarted result: from the beginning, or resuming right after
+        ``last_evaluated_key``, with its own ``limit`` and ``page_size``."""
+        return type(self)(
+            self._fetch, limit, page_size, last_evaluated_key, key_of=self._key_of,
+            prepare=self._prepare, request=self._request,
+        )  # fmt: skip
 
     def _start(self) -> tuple[dict[str, Any], asyncio.Future[Page]] | None:
         request = self._cursor.next_request()
@@ -275,11 +301,25 @@ class _SyncResult(_Pager[T]):
         *,
         key_of: Callable[[T], Item | None] | None = None,
         prepare: Callable[[list[T]], None] | None = None,
+        request: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(limit, page_size, last_evaluated_key, key_of)
+        super().__init__(limit, page_size, last_evaluated_key, key_of, request)
         self._fetch = fetch
         self._prepare = prepare
         self._pending: tuple[dict[str, Any], Future[Page]] | None = None
+
+    def restart(
+        self,
+        last_evaluated_key: Item | None = None,
+        *,
+        limit: int | None = None,
+        page_size: int | None = None,
+    ) -> Self:
+        """The same read as a new, unstarted result (see :meth:`_AsyncResult.restart`)."""
+        return type(self)(
+            self._fetch, limit, page_size, last_evaluated_key, key_of=self._key_of,
+            prepare=self._prepare, request=self._request,
+        )  # fmt: skip
 
     def _next_page(self) -> list[T] | None:
         pending, self._pending = self._pending, None
