@@ -1,0 +1,234 @@
+"""From an :class:`~pydynox.events.OperationEvent` to OpenTelemetry attributes.
+
+Attribute names follow the database semantic conventions (``db.*``, ``server.*``, ``error.type``) and
+their DynamoDB page (``aws.dynamodb.*``). Where the conventions have no name for a fact pydynox
+reports (retries, expressions, consumed capacity as numbers), the name lives under ``pydynox.`` so it
+never collides with a future convention.
+
+Nothing here reads item or key values: an event does not carry them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Final
+
+from opentelemetry.util.types import AttributeValue
+from pydynox.events import OperationEvent
+
+from pydynox_otel.partiql import sanitize_statement
+
+Attributes = dict[str, AttributeValue]
+
+# Stable database conventions.
+DB_SYSTEM_NAME: Final = "db.system.name"
+DB_OPERATION_NAME: Final = "db.operation.name"
+DB_COLLECTION_NAME: Final = "db.collection.name"
+DB_NAMESPACE: Final = "db.namespace"
+DB_QUERY_TEXT: Final = "db.query.text"
+DB_RESPONSE_STATUS_CODE: Final = "db.response.status_code"
+DB_OPERATION_BATCH_SIZE: Final = "db.operation.batch.size"
+SERVER_ADDRESS: Final = "server.address"
+SERVER_PORT: Final = "server.port"
+ERROR_TYPE: Final = "error.type"
+CLOUD_REGION: Final = "cloud.region"
+AWS_REQUEST_ID: Final = "aws.request_id"
+DYNAMODB: Final = "aws.dynamodb"
+
+# The conventions' DynamoDB attributes.
+TABLE_NAMES: Final = "aws.dynamodb.table_names"
+CONSISTENT_READ: Final = "aws.dynamodb.consistent_read"
+PROJECTION: Final = "aws.dynamodb.projection"
+LIMIT: Final = "aws.dynamodb.limit"
+INDEX_NAME: Final = "aws.dynamodb.index_name"
+SELECT: Final = "aws.dynamodb.select"
+SCAN_FORWARD: Final = "aws.dynamodb.scan_forward"
+SEGMENT: Final = "aws.dynamodb.segment"
+TOTAL_SEGMENTS: Final = "aws.dynamodb.total_segments"
+COUNT: Final = "aws.dynamodb.count"
+SCANNED_COUNT: Final = "aws.dynamodb.scanned_count"
+CONSUMED_CAPACITY: Final = "aws.dynamodb.consumed_capacity"
+
+# pydynox's own names, for facts the conventions do not cover.
+KEY_CONDITION_EXPRESSION: Final = "pydynox.expression.key_condition"
+FILTER_EXPRESSION: Final = "pydynox.expression.filter"
+CONDITION_EXPRESSION: Final = "pydynox.expression.condition"
+UPDATE_EXPRESSION: Final = "pydynox.expression.update"
+ATTEMPTS: Final = "pydynox.attempts"
+RETRIED: Final = "pydynox.retried"
+UNPROCESSED_ROUND: Final = "pydynox.unprocessed.round"
+
+# The names the botocore instrumentation used before the database conventions were stable.
+LEGACY_DB_SYSTEM: Final = "db.system"
+LEGACY_DB_OPERATION: Final = "db.operation"
+LEGACY_NET_PEER_NAME: Final = "net.peer.name"
+LEGACY_NET_PEER_PORT: Final = "net.peer.port"
+LEGACY_RPC_SYSTEM: Final = "rpc.system"
+LEGACY_RPC_SERVICE: Final = "rpc.service"
+LEGACY_RPC_METHOD: Final = "rpc.method"
+LEGACY_AWS_REGION: Final = "aws.region"
+
+# Params of an event that map one to one onto a convention attribute.
+_PARAM_ATTRIBUTES: Final = (
+    ("consistent_read", CONSISTENT_READ),
+    ("projection", PROJECTION),
+    ("limit", LIMIT),
+    ("select", SELECT),
+    ("scan_forward", SCAN_FORWARD),
+    ("segment", SEGMENT),
+    ("total_segments", TOTAL_SEGMENTS),
+)
+# Expression params, captured only when asked: they hold attribute names and ``:placeholders``, never
+# values (DynamoDB's expression grammar has no literals), but names alone can say more than an
+# operator wants in a trace backend.
+_EXPRESSION_ATTRIBUTES: Final = (
+    ("key_condition_expression", KEY_CONDITION_EXPRESSION),
+    ("filter_expression", FILTER_EXPRESSION),
+    ("condition_expression", CONDITION_EXPRESSION),
+    ("update_expression", UPDATE_EXPRESSION),
+)
+# Operations whose response carries Count/ScannedCount as the conventions define them.
+_COUNTED_OPERATIONS: Final = frozenset({"Query", "Scan"})
+_BATCH_OPERATIONS: Final = frozenset(
+    {"BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems"}
+)
+# The codes pydynox raises as ProvisionedThroughputExceededException (every throttling code).
+THROTTLING_CODES: Final = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "Throttling",
+    }
+)
+
+STABILITY_OPT_IN_ENV: Final = "OTEL_SEMCONV_STABILITY_OPT_IN"
+
+
+def legacy_names_requested() -> bool:
+    """True when ``OTEL_SEMCONV_STABILITY_OPT_IN`` lists ``database/dup`` (read at instrument time)."""
+    opt_in = os.environ.get(STABILITY_OPT_IN_ENV, "")
+    return "database/dup" in (part.strip() for part in opt_in.split(","))
+
+
+def table_names(event: OperationEvent) -> list[str]:
+    """Every table the operation touched: its one table, or a batch's or transaction's tables."""
+    if event.table is not None:
+        return [event.table]
+    names = event.params.get("table_names")
+    return list(names) if names else []
+
+
+def span_name(event: OperationEvent, legacy: bool) -> str:
+    """``GetItem users`` by the conventions, or ``DynamoDB.GetItem`` as botocore named it."""
+    if legacy:
+        return f"DynamoDB.{event.operation}"
+    return f"{event.operation} {event.table}" if event.table is not None else event.operation
+
+
+def operation_attributes(event: OperationEvent) -> Attributes:
+    """The low-cardinality attributes shared by the span and every metric of one operation.
+
+    These are the ones the conventions list for ``db.client.operation.duration``, and the ones a
+    sampler may look at, so the span gets them when it starts. Since the operation is already over,
+    they include its outcome (``error.type``): a head sampler can keep every failed call.
+    """
+    attributes: Attributes = {DB_SYSTEM_NAME: DYNAMODB, DB_OPERATION_NAME: event.operation}
+    if event.table is not None:
+        attributes[DB_COLLECTION_NAME] = event.table
+    if event.region is not None:
+        attributes[DB_NAMESPACE] = event.region
+    if event.server_address is not None:
+        attributes[SERVER_ADDRESS] = event.server_address
+    if event.server_port is not None:
+        attributes[SERVER_PORT] = event.server_port
+    if event.error_type is not None:
+        attributes[ERROR_TYPE] = event.error_type
+        if event.error_code is not None:
+            attributes[DB_RESPONSE_STATUS_CODE] = event.error_code
+    return attributes
+
+
+def request_attributes(event: OperationEvent, capture_expressions: bool, legacy: bool) -> Attributes:
+    """What the operation asked for: tables, index, read options, expressions, legacy names."""
+    params = event.params
+    attributes: Attributes = {}
+    if event.region is not None:
+        attributes[CLOUD_REGION] = event.region
+    tables = table_names(event)
+    if tables:
+        attributes[TABLE_NAMES] = tables
+    if event.index is not None:
+        attributes[INDEX_NAME] = event.index
+    for param, name in _PARAM_ATTRIBUTES:
+        value = params.get(param)
+        if value is not None:
+            attributes[name] = value
+    # The conventions count a batch only from two operations up ("SHOULD never be 1").
+    if event.operation in _BATCH_OPERATIONS and event.batch_size is not None and event.batch_size > 1:
+        attributes[DB_OPERATION_BATCH_SIZE] = event.batch_size
+    if capture_expressions:
+        for param, name in _EXPRESSION_ATTRIBUTES:
+            text = params.get(param)
+            if text is not None:
+                attributes[name] = text
+        statement = params.get("statement")
+        if statement is not None:
+            attributes[DB_QUERY_TEXT] = sanitize_statement(statement)
+    if legacy:
+        attributes.update(legacy_attributes(event))
+    return attributes
+
+
+def response_attributes(event: OperationEvent) -> Attributes:
+    """What DynamoDB answered: request id, counts, consumed capacity, how many attempts it took."""
+    attributes: Attributes = {}
+    if event.request_id is not None:
+        attributes[AWS_REQUEST_ID] = event.request_id
+    if event.operation in _COUNTED_OPERATIONS:
+        if event.item_count is not None:
+            attributes[COUNT] = event.item_count
+        if event.scanned_count is not None:
+            attributes[SCANNED_COUNT] = event.scanned_count
+    if event.consumed_by_table:
+        attributes[CONSUMED_CAPACITY] = consumed_capacity(event)
+    if event.attempts > 1:
+        attributes[ATTEMPTS] = event.attempts
+    return attributes
+
+
+def consumed_capacity(event: OperationEvent) -> list[str]:
+    """One JSON document per table, shaped like DynamoDB's ``ConsumedCapacity`` (the conventions'
+    format for ``aws.dynamodb.consumed_capacity``)."""
+    return [
+        json.dumps(
+            {
+                "TableName": table,
+                "CapacityUnits": rcu + wcu,
+                "ReadCapacityUnits": rcu,
+                "WriteCapacityUnits": wcu,
+            },
+            separators=(",", ":"),
+        )
+        for table, (rcu, wcu) in event.consumed_by_table.items()
+    ]
+
+
+def legacy_attributes(event: OperationEvent) -> Attributes:
+    """The names dashboards built on the botocore instrumentation filter on."""
+    attributes: Attributes = {
+        LEGACY_DB_SYSTEM: "dynamodb",
+        LEGACY_DB_OPERATION: event.operation,
+        LEGACY_RPC_SYSTEM: "aws-api",
+        LEGACY_RPC_SERVICE: "DynamoDB",
+        LEGACY_RPC_METHOD: event.operation,
+    }
+    if event.server_address is not None:
+        attributes[LEGACY_NET_PEER_NAME] = event.server_address
+    if event.server_port is not None:
+        attributes[LEGACY_NET_PEER_PORT] = event.server_port
+    if event.region is not None:
+        attributes[LEGACY_AWS_REGION] = event.region
+    return attributes

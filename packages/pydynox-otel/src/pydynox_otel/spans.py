@@ -1,0 +1,114 @@
+"""One CLIENT span per operation, built after the fact from its event.
+
+The core reports an operation once it is over, on the caller's thread and in the caller's
+``contextvars`` context. So the span is started then, with the operation's real start time, under
+whatever span is current for the caller (a FastAPI request, a Lambda invocation, a task's own span),
+and ended at the operation's real end time. A trace backend shows it exactly where and when the call
+happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Final
+
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from pydynox.events import OperationEvent
+
+from pydynox_otel.attributes import (
+    ERROR_TYPE,
+    RETRIED,
+    THROTTLING_CODES,
+    UNPROCESSED_ROUND,
+    Attributes,
+    request_attributes,
+    response_attributes,
+    span_name,
+)
+
+__all__ = ["RequestHook", "ResponseHook", "SpanRecorder"]
+
+RequestHook = Callable[[Span, OperationEvent], object]
+"""``request_hook(span, event)``: called once the span has its request attributes (operation,
+tables, parameters), before the response attributes (request id, counts, capacity), the retry events
+and the status are set. Both hooks get the finished operation's event."""
+
+ResponseHook = Callable[[Span, OperationEvent], object]
+"""``response_hook(span, event)``: called once the span is complete (counts, capacity, retries,
+status), just before it ends."""
+
+RETRY_EVENT: Final = "pydynox.retry"
+THROTTLE_EVENT: Final = "pydynox.throttle"
+UNPROCESSED_EVENT: Final = "pydynox.unprocessed_retry"
+
+_logger = logging.getLogger("pydynox_otel")
+
+
+class SpanRecorder:
+    """Turns events into spans with one tracer and one set of options."""
+
+    def __init__(
+        self,
+        tracer: Tracer,
+        *,
+        capture_expressions: bool,
+        legacy: bool,
+        request_hook: RequestHook | None,
+        response_hook: ResponseHook | None,
+    ) -> None:
+        self._tracer = tracer
+        self._capture_expressions = capture_expressions
+        self._legacy = legacy
+        self._request_hook = request_hook
+        self._response_hook = response_hook
+
+    def record(self, event: OperationEvent, attributes: Attributes) -> None:
+        """Emits the span of ``event``; ``attributes`` are its :func:`operation_attributes`."""
+        # No `context=`: the tracer takes the current context, which is the caller's.
+        span = self._tracer.start_span(
+            span_name(event, self._legacy),
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            start_time=event.start_time_ns,
+        )
+        try:
+            if span.is_recording():
+                self._fill(span, event)
+        finally:
+            span.end(end_time=event.end_time_ns)
+
+    def _fill(self, span: Span, event: OperationEvent) -> None:
+        span.set_attributes(request_attributes(event, self._capture_expressions, self._legacy))
+        if self._request_hook is not None:
+            _call_hook("request_hook", self._request_hook, span, event)
+        span.set_attributes(response_attributes(event))
+        _add_retry_events(span, event)
+        if event.error_type is not None:
+            span.set_status(Status(StatusCode.ERROR, event.error_code))
+        if self._response_hook is not None:
+            _call_hook("response_hook", self._response_hook, span, event)
+
+
+def _add_retry_events(span: Span, event: OperationEvent) -> None:
+    """One span event per retried attempt, plus one for a throttle that ended the operation.
+
+    The core reports what each attempt ended with, not when, so the events carry the operation's end
+    time rather than a made-up one.
+    """
+    at = event.end_time_ns
+    for code in event.retry_errors:
+        name = THROTTLE_EVENT if code in THROTTLING_CODES else RETRY_EVENT
+        span.add_event(name, {ERROR_TYPE: code, RETRIED: True}, timestamp=at)
+    if event.error_code in THROTTLING_CODES:
+        span.add_event(THROTTLE_EVENT, {ERROR_TYPE: event.error_code, RETRIED: False}, timestamp=at)
+    for round_number in range(1, event.unprocessed_retries + 1):
+        span.add_event(UNPROCESSED_EVENT, {UNPROCESSED_ROUND: round_number}, timestamp=at)
+
+
+def _call_hook(name: str, hook: RequestHook | ResponseHook, span: Span, event: OperationEvent) -> None:
+    # A hook runs inside the DynamoDB call's event delivery: its failure must not reach the caller.
+    try:
+        hook(span, event)
+    except Exception:
+        _logger.exception("pydynox_otel %s %r failed for %s", name, hook, event.operation)
