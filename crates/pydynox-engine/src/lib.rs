@@ -8,6 +8,7 @@
 //! - `ops`: the API operations; `engine`: dispatch by `X-Amz-Target`.
 
 pub mod error;
+pub mod expr;
 pub mod number;
 pub mod value;
 
