@@ -105,7 +105,7 @@ class Pagination:
         previous_secrets: still accepted when opening cursors, so a rotated secret does not break
             the cursors clients hold.
         max_age: seconds (or a ``timedelta``) a cursor stays valid.
-        default_limit: items per page when the request gives no limit.
+        default_limit: items per page when the request gives no limit (20, or ``max_limit`` if lower).
         max_limit: larger limits are lowered to this.
         clock: the current time in seconds since the epoch (for tests).
     """
@@ -116,7 +116,7 @@ class Pagination:
         *,
         previous_secrets: Sequence[str | bytes] = (),
         max_age: float | _dt.timedelta = 3600.0,
-        default_limit: int = 20,
+        default_limit: int | None = None,
         max_limit: int = 100,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -127,6 +127,8 @@ class Pagination:
             max_age = max_age.total_seconds()
         if isinstance(max_age, bool) or not isinstance(max_age, int | float) or not max_age > 0:
             raise ValueError(f"max_age must be a positive number of seconds, got {max_age!r}")
+        if default_limit is None:
+            default_limit = min(20, max_limit) if isinstance(max_limit, int) else 20
         for name, value in (("default_limit", default_limit), ("max_limit", max_limit)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
