@@ -211,6 +211,10 @@ class _Setup:
         kwargs: dict[str, Any],
     ) -> Any:
         client = self.ensure_client()
+        # Every invocation, sync ones too, runs with the process loop as the thread's current loop:
+        # sync code that runs coroutines on the current loop (Mangum, Powertools' async batch
+        # processor) must not find a loop that an earlier invocation's code closed.
+        event_loop()
         deadline = self.deadline(context)
         if deadline is not None and deadline <= time.monotonic():
             raise DeadlineExceeded(
