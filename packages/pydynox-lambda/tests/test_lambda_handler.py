@@ -162,6 +162,11 @@ def test_without_configuration_the_default_client_is_used_or_built(endpoint: str
     assert isinstance(built, DynamoDBClient) and get_default_client() is built
     assert main({}, LambdaContext()) is built
 
+    from pydynox import clear_default_client
+
+    clear_default_client()  # e.g. an app that took its own default back at the end of an invocation
+    assert main({}, LambdaContext()) is built  # the same client again, not a new one
+
     app_client = make_client(endpoint)  # e.g. set by an app's startup code during an invocation
     from pydynox import set_default_client
 

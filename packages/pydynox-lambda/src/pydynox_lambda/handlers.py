@@ -158,6 +158,7 @@ class _Setup:
         self.observers = observers
         self.set_default = set_default
         self.warned_no_deadline = False
+        self.fallback: DynamoDBClient | None = None
 
     def ensure_client(self) -> DynamoDBClient | None:
         """The handler's own client (built on first use), or None when it relies on the default."""
@@ -170,11 +171,14 @@ class _Setup:
                 set_default_client(self.client)
             return self.client
         if get_default_client() is None:
-            # Nothing configured and no default yet (an app may also set one later, e.g. a FastAPI
-            # lifespan under Mangum; it then replaces this one): models need a client to work.
+            # Nothing configured and no default yet: models need a client. It is built once and put
+            # back whenever the default is gone (an app may set its own during an invocation and
+            # take it back at the end, as a FastAPI lifespan does under Mangum).
             with _lock:
                 if get_default_client() is None:
-                    set_default_client(DynamoDBClient())
+                    if self.fallback is None:
+                        self.fallback = DynamoDBClient()
+                    set_default_client(self.fallback)
         return None
 
     def deadline(self, context: Any) -> float | None:
