@@ -57,10 +57,25 @@ def event_loop() -> asyncio.AbstractEventLoop:
     global _loop
     with _lock:
         if _loop is None or _loop.is_closed():
-            _loop = asyncio.new_event_loop()
+            _loop = _current_loop() or asyncio.new_event_loop()
         loop = _loop
     asyncio.set_event_loop(loop)
     return loop
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    """The thread's current loop when it is open and idle. A module-level ``Mangum(app)`` sets one up
+    at import; adopting it (rather than replacing it) leaves no loop behind unclosed."""
+    import asyncio
+
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when get_event_loop() has to create the loop; creating it is fine.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:  # no current loop in this thread
+        return None
+    return None if loop.is_closed() or loop.is_running() else loop
 
 
 class _HandlerDecorator(Protocol):
