@@ -1,15 +1,35 @@
-"""Fixtures shared by every package's tests: one moto DynamoDB server per test session.
+"""Fixtures shared by every package's tests: the two real DynamoDB API backends.
 
-The server runs in its own process on a free loopback port (``tests/support/moto_server.py``) and is
-stopped by its pid when the session ends.
+Integration tests run once per backend (DESIGN §9):
+
+- ``engine``: pydynox's embedded engine. Clients reach it in process (``memory://``); boto3, the
+  fault proxy and child processes reach the same engine over HTTP, through a ``pydynox local``
+  server started for the session.
+- ``moto``: moto's DynamoDB server in its own process on a loopback port, stopped by its pid.
+
+``PYDYNOX_TEST_BACKENDS=engine`` (or ``moto``) limits a run to one of them.
 """
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from support.moto_server import MotoServer
+
+BACKENDS = [b.strip() for b in os.environ.get("PYDYNOX_TEST_BACKENDS", "moto").split(",") if b.strip()]
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    endpoint_url: str
+    """What pydynox clients in this process use (``memory://...`` for the engine)."""
+    http_url: str
+    """The same backend over HTTP, for boto3, proxies and child processes."""
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +41,29 @@ def moto_server() -> Iterator[MotoServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    if request.param == "moto":
+        server: MotoServer = request.getfixturevalue("moto_server")
+        yield Backend("moto", server.endpoint_url, server.endpoint_url)
+        return
+    if request.param != "engine":
+        raise ValueError(f"unknown test backend {request.param!r} in PYDYNOX_TEST_BACKENDS")
+    from pydynox.local import LocalEngine
+
+    engine = LocalEngine(f"suite-{uuid.uuid4().hex[:8]}")
+    with engine.serve() as http:
+        yield Backend("engine", engine.endpoint_url, http.endpoint_url)
+    engine.discard()
+
+
 @pytest.fixture(scope="session")
-def endpoint(moto_server: MotoServer) -> str:
-    """The moto server's URL, ``http://127.0.0.1:PORT``."""
-    return moto_server.endpoint_url
+def endpoint(backend: Backend) -> str:
+    """The endpoint pydynox clients use: ``memory://...`` or moto's ``http://127.0.0.1:PORT``."""
+    return backend.endpoint_url
+
+
+@pytest.fixture(scope="session")
+def http_endpoint(backend: Backend) -> str:
+    """The same backend over HTTP (boto3, fault proxies, child processes)."""
+    return backend.http_url

@@ -1,8 +1,9 @@
 """A tour of pydynox: the client (writes, conditions, exact numbers and sets, updates, queries, a batch,
 a transaction, operation events), then models (smart saves, conditions, atomic updates, locking).
 
-Runs against ``--endpoint`` / ``PYDYNOX_ENDPOINT`` when given; otherwise it starts a local
-DynamoDB-compatible server (moto) on a free loopback port for the duration of the tour.
+Runs on pydynox's embedded DynamoDB engine (``memory://``: in this process, no server, no Docker)
+unless ``--endpoint`` / ``PYDYNOX_ENDPOINT`` names another endpoint, such as ``pydynox local`` or
+DynamoDB itself.
 
     uv run python examples/quickstart.py
 """
@@ -11,15 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from decimal import Decimal
 
 from pydynox import BatchWriter, DynamoDBClient, Model, ModelConfig, Transaction, events, set_default_client
@@ -54,34 +47,6 @@ class Visit(Model):
     pk = StringAttribute(partition_key=True, template="VISIT#{n}")
     n = NumberAttribute(required=True)
     page = StringAttribute()
-
-
-@contextlib.contextmanager
-def local_server() -> Iterator[str]:
-    """Starts ``moto.server`` on a free 127.0.0.1 port and stops it (by pid) afterwards."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the local DynamoDB server did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 async def tour(client: DynamoDBClient) -> None:
@@ -216,26 +181,29 @@ async def model_tour() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--endpoint", default=os.environ.get("PYDYNOX_ENDPOINT"))
+    parser.add_argument(
+        "--endpoint",
+        default=os.environ.get("PYDYNOX_ENDPOINT", "memory://"),
+        help="DynamoDB endpoint (default memory://, the embedded engine)",
+    )
     args = parser.parse_args()
 
     def report(event: events.OperationEvent) -> None:
         print(f"  · {event.operation:<20} {event.table or '':<12} {event.duration * 1000:7.2f} ms")
 
-    with contextlib.ExitStack() as stack:
-        endpoint = args.endpoint or stack.enter_context(local_server())
-        client = DynamoDBClient(
-            region=os.environ.get("AWS_REGION", "us-east-1"),
-            endpoint_url=endpoint,
-            access_key=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
-            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
-        )
-        print(f"pydynox against {endpoint}")
-        set_default_client(client)
-        with events.subscribe(report):
-            asyncio.run(tour(client))
-            asyncio.run(model_tour())
-        print("done")
+    endpoint = args.endpoint
+    client = DynamoDBClient(
+        region=os.environ.get("AWS_REGION", "us-east-1"),
+        endpoint_url=endpoint,
+        access_key=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+    )
+    print(f"pydynox against {endpoint}")
+    set_default_client(client)
+    with events.subscribe(report):
+        asyncio.run(tour(client))
+        asyncio.run(model_tour())
+    print("done")
 
 
 if __name__ == "__main__":

@@ -28,12 +28,12 @@ def client(endpoint: str) -> DynamoDBClient:
 
 
 @pytest.fixture(scope="session")
-def boto(endpoint: str) -> Any:
+def boto(http_endpoint: str) -> Any:
     """boto3, used only to check what is really stored (the test oracle)."""
     return boto3.client(
         "dynamodb",
         region_name=REGION,
-        endpoint_url=endpoint,
+        endpoint_url=http_endpoint,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
@@ -53,9 +53,9 @@ def table(client: DynamoDBClient, boto: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def proxy(endpoint: str) -> Iterator[FaultProxy]:
+def proxy(http_endpoint: str) -> Iterator[FaultProxy]:
     """A fault-injecting HTTP proxy in front of the moto server."""
-    with FaultProxy(endpoint) as p:
+    with FaultProxy(http_endpoint) as p:
         yield p
 
 

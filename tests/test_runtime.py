@@ -148,8 +148,8 @@ print(json.dumps({
 # after an async call is checked on its own by test_interpreter_exits_cleanly_after_an_async_call.
 
 
-def test_first_async_call_adds_exactly_the_worker_threads(endpoint: str) -> None:
-    proc = run_python(THREAD_COUNT_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "2"})
+def test_first_async_call_adds_exactly_the_worker_threads(http_endpoint: str) -> None:
+    proc = run_python(THREAD_COUNT_CODE, {"MOTO_ENDPOINT": http_endpoint, "PYDYNOX_WORKER_THREADS": "2"})
     out = last_json_line(proc)
     assert out["tables_ok"]
     assert out["info_before"]["started"] is False
@@ -160,8 +160,8 @@ def test_first_async_call_adds_exactly_the_worker_threads(endpoint: str) -> None
     assert out["workers_named"] == 2, out
 
 
-def test_worker_threads_from_environment(endpoint: str) -> None:
-    proc = run_python(THREAD_COUNT_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "3"})
+def test_worker_threads_from_environment(http_endpoint: str) -> None:
+    proc = run_python(THREAD_COUNT_CODE, {"MOTO_ENDPOINT": http_endpoint, "PYDYNOX_WORKER_THREADS": "3"})
     out = last_json_line(proc)
     assert out["info_before"]["worker_threads"] == 3
     assert out["info_after"]["worker_threads"] == 3
@@ -193,8 +193,8 @@ print(json.dumps({"errors": errors, "info": info, "after": pydynox.runtime_info(
 """
 
 
-def test_configure_runtime_before_start_in_fresh_process(endpoint: str) -> None:
-    proc = run_python(CONFIGURE_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "2"})
+def test_configure_runtime_before_start_in_fresh_process(http_endpoint: str) -> None:
+    proc = run_python(CONFIGURE_CODE, {"MOTO_ENDPOINT": http_endpoint, "PYDYNOX_WORKER_THREADS": "2"})
     assert proc.returncode == 0, f"exit status {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     out = last_json_line(proc)
     assert out["errors"] == {"zero": "ValueError", "late": "RuntimeError"}
@@ -232,13 +232,15 @@ asyncio.run(main())
 """
 
 
-def test_interpreter_exits_cleanly_after_an_async_call(endpoint: str) -> None:
+def test_interpreter_exits_cleanly_after_an_async_call(http_endpoint: str) -> None:
     """A script whose last action is awaiting calls must exit with status 0. Repeated because the
     interpreter's shutdown races with the runtime threads that delivered the results."""
     statuses = []
     first_failure = ""
     for _ in range(30):
-        proc = run_python(EXIT_CODE, {"MOTO_ENDPOINT": endpoint, "PYDYNOX_WORKER_THREADS": "3"}, timeout=30)
+        proc = run_python(
+            EXIT_CODE, {"MOTO_ENDPOINT": http_endpoint, "PYDYNOX_WORKER_THREADS": "3"}, timeout=30
+        )
         statuses.append(proc.returncode)
         if proc.returncode != 0 and not first_failure:
             first_failure = f"status {proc.returncode}, stderr: {proc.stderr[-2000:]!r}"

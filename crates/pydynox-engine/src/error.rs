@@ -46,6 +46,11 @@ impl Error {
         )
     }
 
+    pub fn with_status(mut self, status: u16) -> Error {
+        self.status = status;
+        self
+    }
+
     pub fn with_extra(mut self, key: &str, value: Json) -> Error {
         self.extra.insert(key.to_owned(), value);
         self

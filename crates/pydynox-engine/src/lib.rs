@@ -7,9 +7,15 @@
 //! - `table`: storage of one table (items by key, secondary indexes, stream records).
 //! - `ops`: the API operations; `engine`: dispatch by `X-Amz-Target`.
 
+pub mod engine;
 pub mod error;
 pub mod expr;
 pub mod number;
+pub mod ops;
+pub mod partiql;
+pub mod persist;
+pub mod request;
+pub mod table;
 pub mod value;
 
 pub use error::{Error, Result};

@@ -74,12 +74,15 @@ pub fn parse_endpoint(url: &str) -> Result<(String, String, u16), String> {
         "http" => 80,
         "https" => 443,
         "memory" => {
-            return Err(
-                "endpoint_url 'memory://' needs the embedded local engine, which this build does not include yet"
-                    .to_owned(),
-            )
+            let name =
+                crate::local::parse_memory_url(url).unwrap_or_else(|| Ok("default".to_owned()))?;
+            return Ok((scheme.to_owned(), name, 0));
         }
-        other => return Err(format!("endpoint_url scheme must be http or https, got {other:?} in {url:?}")),
+        other => {
+            return Err(format!(
+                "endpoint_url scheme must be http or https, got {other:?} in {url:?}"
+            ))
+        }
     };
     let authority = rest.split('/').next().unwrap_or("");
     if authority.is_empty() {
@@ -238,6 +241,7 @@ impl ClientConfig {
         let region = self.static_region();
         let (server_address, server_port) = match &self.endpoint_url {
             Some(url) => match parse_endpoint(url) {
+                Ok((scheme, name, _)) if scheme == "memory" => (Some(name), None),
                 Ok((_, host, port)) => (Some(host), Some(port)),
                 Err(_) => (None, None),
             },
@@ -297,10 +301,34 @@ impl ClientConfig {
     /// Builds the SDK client. Runs on the runtime; may read profile files or reach credential
     /// endpoints when the configuration asks for the standard chain.
     pub async fn build(&self) -> Result<aws_sdk_dynamodb::Client, OpError> {
+        let memory = self
+            .endpoint_url
+            .as_deref()
+            .and_then(crate::local::parse_memory_url)
+            .transpose()
+            .map_err(OpError::config)?;
         let explicit = self
             .static_credentials()
             .filter(|_| self.profile.is_none() && self.role_arn.is_none());
-        let mut builder = match (explicit, self.static_region()) {
+        // The embedded engine needs no credentials and no real region: never reach for the
+        // credential chain (files, IMDS) just to sign requests nobody checks.
+        let (explicit, region) = match &memory {
+            Some(_) => (
+                explicit.or_else(|| {
+                    Some(Credentials::new(
+                        "memory",
+                        "memory",
+                        None,
+                        None,
+                        "pydynox-memory",
+                    ))
+                }),
+                self.static_region()
+                    .or_else(|| Some("us-east-1".to_owned())),
+            ),
+            None => (explicit, self.static_region()),
+        };
+        let mut builder = match (explicit, region) {
             (Some(creds), Some(region)) => aws_sdk_dynamodb::config::Builder::new()
                 .behavior_version(BehaviorVersion::latest())
                 .region(Region::new(region))
@@ -333,7 +361,11 @@ impl ClientConfig {
             .retry_config(self.retry_config())
             .timeout_config(self.timeout_config())
             .interceptor(AttemptTracker);
-        if let Some(url) = &self.endpoint_url {
+        if let Some(name) = &memory {
+            builder = builder.endpoint_url("http://localhost").http_client(
+                crate::local::transport::http_client(crate::local::instance(name)),
+            );
+        } else if let Some(url) = &self.endpoint_url {
             builder = builder.endpoint_url(url.trim_end_matches('/'));
         }
         if let Some(proxy) = &self.proxy_url {

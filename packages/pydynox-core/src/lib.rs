@@ -10,6 +10,7 @@ mod config;
 mod convert;
 mod errors;
 mod events;
+mod local;
 mod model;
 mod ops;
 mod rate_limit;
@@ -28,6 +29,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::Snapshot>()?;
     m.add_class::<rate_limit::FixedRate>()?;
     m.add_class::<rate_limit::AdaptiveRate>()?;
+    m.add_class::<local::handle::LocalEngine>()?;
+    m.add_class::<local::server::LocalServer>()?;
     m.add_function(wrap_pyfunction!(model::autogen::generate_value, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::configure_runtime, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_info, m)?)?;

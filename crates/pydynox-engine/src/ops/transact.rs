@@ -1,0 +1,295 @@
+//! TransactWriteItems and TransactGetItems: every condition checked against the same state, then all
+//! writes applied or none; per-item cancellation reasons; ClientRequestToken idempotency.
+
+use serde_json::{json, Map, Value as Json};
+use sha2::{Digest, Sha256};
+
+use crate::engine::State;
+use crate::error::{Error, Result};
+use crate::ops::items::{
+    capacity_json, check, condition, context, projection, read_units, update_of, updated,
+    write_units,
+};
+use crate::request::{missing, Request};
+use crate::table::PrimaryKey;
+use crate::value::{item_size, item_to_json, Item};
+
+const MAX_ITEMS: usize = 100;
+/// DynamoDB remembers a ClientRequestToken for ten minutes.
+const TOKEN_SECONDS: f64 = 600.0;
+
+enum Write {
+    Put(Item),
+    Delete,
+    Update(Item),
+    Check,
+}
+
+struct Planned {
+    table: String,
+    key: PrimaryKey,
+    write: Write,
+    size: usize,
+}
+
+fn reason(code: &str, message: Option<&str>, item: Option<&Item>) -> Json {
+    let mut r = Map::new();
+    r.insert("Code".into(), json!(code));
+    if let Some(m) = message {
+        r.insert("Message".into(), json!(m));
+    }
+    if let Some(item) = item {
+        r.insert("Item".into(), Json::Object(item_to_json(item)));
+    }
+    Json::Object(r)
+}
+
+fn items<'a>(req: &Request<'a>) -> Result<&'a Vec<Json>> {
+    let items = req
+        .array("TransactItems")?
+        .ok_or_else(|| missing("TransactItems"))?;
+    if items.is_empty() || items.len() > MAX_ITEMS {
+        return Err(Error::validation(format!(
+            "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to {MAX_ITEMS}, Member must have length greater than or equal to 1"
+        )));
+    }
+    Ok(items)
+}
+
+/// The one operation of a TransactItems member (`{"Put": {...}}`).
+fn single<'a>(member: &'a Json, allowed: &[&str]) -> Result<(&'a str, Request<'a>)> {
+    let Json::Object(map) = member else {
+        return Err(Error::serialization(
+            "TransactItems members must be objects",
+        ));
+    };
+    let mut present = map.iter().filter(|(_, v)| !v.is_null());
+    match (present.next(), present.next()) {
+        (Some((kind, body)), None) if allowed.contains(&kind.as_str()) => {
+            Ok((kind.as_str(), Request::new(body)?))
+        }
+        _ => Err(Error::validation(format!(
+            "TransactItems can only contain one of {}",
+            allowed.join(", ")
+        ))),
+    }
+}
+
+pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+    let members = items(req)?;
+    let token = req.str("ClientRequestToken")?;
+    let fingerprint = token.map(|_| {
+        let mut body = req.body.clone();
+        body.remove("ClientRequestToken");
+        format!(
+            "{:x}",
+            Sha256::digest(Json::Object(body).to_string().as_bytes())
+        )
+    });
+    state
+        .tokens
+        .retain(|_, (_, at, _)| now - *at < TOKEN_SECONDS);
+    if let (Some(token), Some(fingerprint)) = (token, &fingerprint) {
+        if let Some((seen, _, answer)) = state.tokens.get(token) {
+            if seen != fingerprint {
+                return Err(Error::new(
+                    "IdempotentParameterMismatchException",
+                    "The request uses the same client token as a previous, but non-identical request.",
+                ));
+            }
+            return Ok(answer.clone());
+        }
+    }
+    let mode = req.choice(
+        "ReturnConsumedCapacity",
+        &["INDEXES", "TOTAL", "NONE"],
+        "NONE",
+    )?;
+    let mut plans: Vec<Planned> = Vec::with_capacity(members.len());
+    let mut reasons = Vec::with_capacity(members.len());
+    let mut failed = false;
+    for member in members {
+        let (kind, op) = single(member, &["ConditionCheck", "Put", "Delete", "Update"])?;
+        let name = op.table_name()?;
+        let table = state.table(name)?;
+        let ctx = context(&op)?;
+        let cond = condition(&op, &ctx)?;
+        let (key, write) = match kind {
+            "Put" => {
+                let item = op.required_item("Item")?;
+                (table.validate(&item)?, Write::Put(item))
+            }
+            "Update" => {
+                let key = table.key_from_request(&op.required_item("Key")?)?;
+                let update = update_of(&op, &ctx)?.ok_or_else(|| missing("UpdateExpression"))?;
+                ctx.finish()?;
+                let current = table.get(&key);
+                // Type errors in an update cancel the transaction with a reason, as DynamoDB does.
+                match updated(table, &key, current, Some(&update)) {
+                    Ok(new) => (key, Write::Update(new)),
+                    Err(e) => {
+                        failed = true;
+                        reasons.push(reason("ValidationError", Some(&e.message), None));
+                        plans.push(Planned {
+                            table: name.to_owned(),
+                            key,
+                            write: Write::Check,
+                            size: 0,
+                        });
+                        continue;
+                    }
+                }
+            }
+            "Delete" => (
+                table.key_from_request(&op.required_item("Key")?)?,
+                Write::Delete,
+            ),
+            _ => {
+                if cond.is_none() {
+                    return Err(missing("ConditionExpression"));
+                }
+                (
+                    table.key_from_request(&op.required_item("Key")?)?,
+                    Write::Check,
+                )
+            }
+        };
+        ctx.finish()?;
+        if plans.iter().any(|p| p.table == name && p.key == key) {
+            return Err(Error::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
+        let current = table.get(&key);
+        let size = match &write {
+            Write::Put(i) | Write::Update(i) => item_size(i),
+            _ => 0,
+        }
+        .max(current.map_or(0, item_size));
+        if check(cond.as_ref(), current)? {
+            reasons.push(reason("None", None, None));
+        } else {
+            failed = true;
+            let with_item = op.choice(
+                "ReturnValuesOnConditionCheckFailure",
+                &["ALL_OLD", "NONE"],
+                "NONE",
+            )? == "ALL_OLD";
+            reasons.push(reason(
+                "ConditionalCheckFailed",
+                Some("The conditional request failed"),
+                current.filter(|_| with_item),
+            ));
+        }
+        plans.push(Planned {
+            table: name.to_owned(),
+            key,
+            write,
+            size,
+        });
+    }
+    if failed {
+        let codes: Vec<&str> = reasons.iter().filter_map(|r| r["Code"].as_str()).collect();
+        return Err(Error::new(
+            "TransactionCanceledException",
+            format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")),
+        )
+        .with_extra("CancellationReasons", Json::Array(reasons)));
+    }
+    let mut units: Vec<(String, f64)> = Vec::new();
+    for plan in plans {
+        let table = state.table_mut(&plan.table)?;
+        match plan.write {
+            Write::Put(item) | Write::Update(item) => {
+                table.put(item, now)?;
+            }
+            Write::Delete => {
+                table.delete(&plan.key, now, false);
+            }
+            Write::Check => {}
+        }
+        // Transactional writes cost two write units per KB.
+        let cost = 2.0 * write_units(plan.size);
+        match units.iter_mut().find(|(t, _)| t == &plan.table) {
+            Some((_, u)) => *u += cost,
+            None => units.push((plan.table, cost)),
+        }
+    }
+    let capacities: Vec<Json> = units
+        .iter()
+        .filter_map(|(name, u)| {
+            state
+                .tables
+                .get(name)
+                .and_then(|t| capacity_json(mode, t, *u, false))
+        })
+        .collect();
+    let mut answer = json!({});
+    if !capacities.is_empty() {
+        answer["ConsumedCapacity"] = Json::Array(capacities);
+    }
+    if let (Some(token), Some(fingerprint)) = (token, fingerprint) {
+        state
+            .tokens
+            .insert(token.to_owned(), (fingerprint, now, answer.clone()));
+    }
+    Ok(answer)
+}
+
+pub fn transact_get_items(state: &State, req: &Request) -> Result<Json> {
+    let mode = req.choice(
+        "ReturnConsumedCapacity",
+        &["INDEXES", "TOTAL", "NONE"],
+        "NONE",
+    )?;
+    let mut responses = Vec::new();
+    let mut units: Vec<(String, f64)> = Vec::new();
+    let mut seen: Vec<(String, PrimaryKey)> = Vec::new();
+    let mut plans = Vec::new();
+    for member in items(req)? {
+        let (_, op) = single(member, &["Get"])?;
+        let table = state.table(op.table_name()?)?;
+        let key = table.key_from_request(&op.required_item("Key")?)?;
+        if seen.iter().any(|(t, k)| t == &table.name && k == &key) {
+            return Err(Error::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
+        seen.push((table.name.clone(), key.clone()));
+        let ctx = context(&op)?;
+        let projection = projection(&op, &ctx)?;
+        ctx.finish()?;
+        plans.push((table, key, projection));
+    }
+    for (table, key, projection) in plans {
+        let item = table.get(&key);
+        let cost = 2.0 * read_units(item.map_or(0, item_size), true);
+        match units.iter_mut().find(|(t, _)| t == &table.name) {
+            Some((_, u)) => *u += cost,
+            None => units.push((table.name.clone(), cost)),
+        }
+        responses.push(match item {
+            Some(item) => {
+                let shown = projection
+                    .as_ref()
+                    .map_or_else(|| item.clone(), |p| p.apply(item));
+                json!({"Item": Json::Object(item_to_json(&shown))})
+            }
+            None => json!({}),
+        });
+    }
+    let mut out = json!({ "Responses": responses });
+    let capacities: Vec<Json> = units
+        .iter()
+        .filter_map(|(name, u)| {
+            state
+                .tables
+                .get(name)
+                .and_then(|t| capacity_json(mode, t, *u, true))
+        })
+        .collect();
+    if !capacities.is_empty() {
+        out["ConsumedCapacity"] = Json::Array(capacities);
+    }
+    Ok(out)
+}
