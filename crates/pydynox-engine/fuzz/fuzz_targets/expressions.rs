@@ -1,0 +1,108 @@
+//! Feeds arbitrary bytes to every expression parser (condition, filter, key condition, projection,
+//! update, PartiQL) and to the legacy-parameter builders, and evaluates whatever parses on a few
+//! items. Any panic is a bug: bad input must come back as a DynamoDB error.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use pydynox_engine::expr::{self, legacy, Context};
+use pydynox_engine::number::Number;
+use pydynox_engine::value::item_from_json;
+use pydynox_engine::{Item, KeyValue, Value};
+
+fn context() -> Context {
+    let mut m = Item::new();
+    m.insert("k".into(), Value::N(Number::from_i64(3)));
+    Context::from_maps(
+        [
+            ("#n".to_owned(), "x".to_owned()),
+            ("#m".to_owned(), "m".to_owned()),
+        ],
+        [
+            (":n".to_owned(), Value::N(Number::from_i64(2))),
+            (":s".to_owned(), Value::S("S".into())),
+            (":l".to_owned(), Value::L(vec![Value::S("a".into())])),
+            (":ss".to_owned(), Value::Ss(vec!["a".into(), "b".into()])),
+            (":ns".to_owned(), Value::Ns(vec![Number::from_i64(1)])),
+            (":m".to_owned(), Value::M(m)),
+            (":t".to_owned(), Value::Bool(true)),
+            (":b".to_owned(), Value::B(vec![0, 1])),
+            (":u".to_owned(), Value::Null),
+        ],
+    )
+}
+
+fn items() -> Vec<Item> {
+    let rich = serde_json::json!({
+        "a": {"S": "abc"}, "b": {"N": "5"}, "x": {"SS": ["a", "S"]},
+        "m": {"M": {"k": {"N": "3"}, "x": {"L": [{"S": "a"}, {"NULL": true}]}}},
+        "l": {"L": [{"N": "1"}, {"M": {"k": {"B": "AAE="}}}, {"BOOL": false}]}
+    });
+    vec![Item::new(), item_from_json(&rich).unwrap()]
+}
+
+fn expressions(text: &str, items: &[Item]) {
+    let ctx = context();
+    for kind in ["ConditionExpression", "FilterExpression"] {
+        if let Ok(c) = expr::parse_condition(text, &ctx, kind) {
+            for it in items {
+                let _ = c.eval(it);
+            }
+            let _ = c.key_equalities(&["a", "b"]);
+        }
+    }
+    if let Ok(u) = expr::parse_update(text, &ctx) {
+        let _ = u.paths();
+        for it in items {
+            let mut copy = it.clone();
+            let _ = u.apply(&mut copy);
+        }
+    }
+    if let Ok(p) = expr::parse_projection(text, &ctx) {
+        for it in items {
+            let _ = p.apply(it);
+        }
+    }
+    if let Ok(k) = expr::parse_key_condition(text, &ctx, "a", Some("b")) {
+        let key = KeyValue::S("abc".into());
+        let _ = k.matches(&key, Some(&KeyValue::N(Number::from_i64(5))));
+        let _ = k.check_types("S", Some("N"));
+    }
+    let _ = expr::parse_key_condition(text, &ctx, "b", None);
+    let _ = ctx.finish();
+}
+
+fn legacy_parameters(json: &serde_json::Value, items: &[Item]) {
+    let _ = Context::new(Some(json), Some(json)).map(|c| c.finish());
+    let op = Some(&serde_json::Value::String("OR".into()));
+    let conditions = [
+        legacy::expected(json, None),
+        legacy::expected(json, op),
+        legacy::filter(json, None, "ScanFilter"),
+    ];
+    for c in conditions.into_iter().flatten().flatten() {
+        for it in items {
+            let _ = c.eval(it);
+        }
+    }
+    let _ = legacy::key_conditions(json, "a", Some("b"));
+    if let Ok(p) = legacy::attributes_to_get(json) {
+        for it in items {
+            let _ = p.apply(it);
+        }
+    }
+    if let Ok(u) = legacy::attribute_updates(json) {
+        for it in items {
+            let mut copy = it.clone();
+            let _ = u.apply(&mut copy);
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let items = items();
+    let text = String::from_utf8_lossy(data);
+    expressions(&text, &items);
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) {
+        legacy_parameters(&json, &items);
+    }
+});
