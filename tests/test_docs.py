@@ -12,6 +12,8 @@ import ast
 import asyncio
 import inspect
 import re
+import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,11 @@ def test_doc_examples_run(page: Path, docs_server: MotoServer, monkeypatch: pyte
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    namespace: dict[str, Any] = {"__name__": f"docs.{page.stem}"}
+    # A real module, registered as an import would: libraries that look the caller's module up in
+    # sys.modules (pydantic does, for generic models parametrized at module level) find it.
+    module = types.ModuleType(f"docs.{page.stem}")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    namespace: dict[str, Any] = module.__dict__
     for number, match in enumerate(BLOCK.finditer(page.read_text()), start=1):
         source = match.group(1)
         # dont_inherit: this file's `from __future__ import annotations` must not leak into the

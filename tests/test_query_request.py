@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import make_client, unique_name
 from pydynox import Collection, DynamoDBClient, Model, ModelConfig
 from pydynox.attributes import NumberAttribute, StringAttribute
 from pydynox.indexes import GlobalSecondaryIndex
+
+from conftest import make_client, unique_name
 
 
 def row_model(table: str, client: DynamoDBClient) -> Any:

@@ -11,6 +11,8 @@ pagination, per-request usage. Test helpers live in :mod:`pydynox_fastapi.testin
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
+
 from pydynox_fastapi.dependencies import (
     ClientDep,
     LifespanNotRunningError,
@@ -30,7 +32,7 @@ from pydynox_fastapi.pagination import (
 )
 from pydynox_fastapi.usage import RequestUsage, UsageHeaderMiddleware, request_usage
 
-__version__ = "0.1.0"
+__version__: str = _version("pydynox-fastapi")
 
 __all__ = [
     "STATE_KEY",
