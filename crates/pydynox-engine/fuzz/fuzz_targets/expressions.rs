@@ -1,11 +1,12 @@
 //! Feeds arbitrary bytes to every expression parser (condition, filter, key condition, projection,
-//! update, PartiQL) and to the legacy-parameter builders, and evaluates whatever parses on a few
+//! update, PartiQL statements) and to the legacy-parameter builders, and evaluates whatever parses on a few
 //! items. Any panic is a bug: bad input must come back as a DynamoDB error.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use pydynox_engine::expr::{self, legacy, Context};
 use pydynox_engine::number::Number;
+use pydynox_engine::partiql::{parse_statement, Statement};
 use pydynox_engine::value::item_from_json;
 use pydynox_engine::{Item, KeyValue, Value};
 
@@ -98,10 +99,64 @@ fn legacy_parameters(json: &serde_json::Value, items: &[Item]) {
     }
 }
 
+fn partiql(text: &str, items: &[Item]) {
+    let pool = [
+        Value::S("a".into()),
+        Value::N(Number::from_i64(-7)),
+        Value::B(vec![1]),
+        Value::Ss(vec!["x".into()]),
+        Value::L(vec![Value::Null]),
+        Value::M(Item::new()),
+        Value::Bool(false),
+        Value::Null,
+    ];
+    let wanted = text.bytes().filter(|b| *b == b'?').count().min(64);
+    let params: Vec<Value> = pool.iter().cycle().take(wanted).cloned().collect();
+    let Ok(statement) = parse_statement(text, &params) else {
+        return;
+    };
+    let _ = statement.table();
+    match statement {
+        Statement::Select {
+            condition,
+            projection,
+            ..
+        } => {
+            for it in items {
+                if let Some(c) = &condition {
+                    let _ = c.eval(it);
+                }
+                if let Some(paths) = &projection {
+                    let _ = expr::Projection::unchecked(paths.clone()).apply(it);
+                }
+            }
+        }
+        Statement::Update {
+            update, condition, ..
+        } => {
+            let _ = condition.key_equalities(&["a", "b"]);
+            for it in items {
+                let _ = condition.eval(it);
+                let mut copy = it.clone();
+                let _ = update.apply(&mut copy);
+            }
+        }
+        Statement::Delete { condition, .. } => {
+            for it in items {
+                let _ = condition.eval(it);
+            }
+        }
+        Statement::Insert { item, .. } => {
+            let _ = pydynox_engine::value::item_size(&item);
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let items = items();
     let text = String::from_utf8_lossy(data);
     expressions(&text, &items);
+    partiql(&text, &items);
     if let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) {
         legacy_parameters(&json, &items);
     }

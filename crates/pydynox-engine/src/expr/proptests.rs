@@ -67,6 +67,26 @@ const TOKENS: &[&str] = &[
     ";",
     "#",
     ":",
+    "SELECT",
+    "*",
+    "FROM",
+    "WHERE",
+    "UPDATE",
+    "INSERT INTO",
+    "VALUE",
+    "'s'",
+    "\"q\"",
+    "?",
+    "<<",
+    ">>",
+    "{",
+    "}",
+    "IS",
+    "MISSING",
+    "-1.5e3",
+    "RETURNING ALL OLD *",
+    "set_add",
+    "--",
 ];
 
 pub(crate) fn context() -> Context {
@@ -127,6 +147,15 @@ pub(crate) fn exercise(text: &str, item: &Item) {
     }
     let _ = parse_key_condition(text, &ctx, "a", None);
     let _ = ctx.finish();
+    let params = vec![Value::S("p".into()); text.matches('?').count().min(64)];
+    if let Ok(crate::partiql::Statement::Update {
+        update, condition, ..
+    }) = crate::partiql::parse_statement(text, &params)
+    {
+        let _ = condition.eval(item);
+        let mut copy = item.clone();
+        let _ = update.apply(&mut copy);
+    }
 }
 
 fn number() -> impl Strategy<Value = Number> {
