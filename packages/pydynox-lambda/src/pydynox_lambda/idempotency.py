@@ -312,6 +312,9 @@ def _json_default(value: Any) -> Any:
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json")
+    raw = getattr(value, "raw_event", None)  # Powertools' event source data classes
+    if isinstance(raw, dict):
+        return raw
     import pathlib
     import uuid
 
