@@ -26,7 +26,7 @@ from pydynox_fastapi import (
     install_exception_handlers,
     pydynox_lifespan,
 )
-from pydynox_fastapi.testing import lifespan_client
+from pydynox_fastapi.testing import lifespan_client, run_lifespan
 
 
 async def test_the_client_reaches_def_and_async_def_endpoints(endpoint: str) -> None:
@@ -63,8 +63,6 @@ async def test_websocket_endpoints_get_the_client_too(endpoint: str) -> None:
         await websocket.close()
 
     # httpx has no WebSocket client: speak the ASGI websocket protocol to the app directly.
-    from pydynox_fastapi.testing import run_lifespan
-
     async with run_lifespan(app) as state:
         sent: list[dict[str, Any]] = []
         incoming = [{"type": "websocket.connect"}]

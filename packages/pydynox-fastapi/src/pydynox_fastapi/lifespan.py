@@ -28,7 +28,7 @@ import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter
 from pydynox import DynamoDBClient, clear_default_client, get_default_client, set_default_client
@@ -38,7 +38,11 @@ __all__ = ["STATE_KEY", "PydynoxLifespan", "pydynox_lifespan", "pydynox_router"]
 #: The key of the client in the lifespan state (``request.state.pydynox_client``).
 STATE_KEY = "pydynox_client"
 
+#: An app's own lifespan: a function of the app returning an async context manager that may yield
+#: state (what ``asynccontextmanager`` makes of an ``async def lifespan(app)`` generator).
 AppLifespan = Callable[[Any], AbstractAsyncContextManager[Mapping[str, Any] | None]]
+#: ``async def lifespan(app): ... yield ...`` as written, before ``asynccontextmanager``.
+AppLifespanGenerator = Callable[[Any], AsyncIterator[Mapping[str, Any] | None]]
 
 _CLIENT_OPTIONS = frozenset(inspect.signature(DynamoDBClient).parameters)
 
@@ -95,7 +99,7 @@ def pydynox_lifespan(
     client: DynamoDBClient | None = None,
     *,
     set_default: bool = True,
-    wrap: AppLifespan | None = None,
+    wrap: AppLifespan | AppLifespanGenerator | None = None,
     **client_config: Any,
 ) -> PydynoxLifespan:
     """A lifespan for ``FastAPI(lifespan=...)`` that provides one :class:`~pydynox.DynamoDBClient`.
@@ -122,9 +126,12 @@ def pydynox_lifespan(
         raise TypeError(f"pydynox_lifespan() got options DynamoDBClient does not take: {unknown}")
     if wrap is not None and not callable(wrap):
         raise TypeError(f"pydynox_lifespan(wrap=...) needs the app's lifespan, got {type(wrap).__name__}")
+    manager: AppLifespan | None
     if wrap is not None and inspect.isasyncgenfunction(wrap):
-        wrap = asynccontextmanager(wrap)
-    return PydynoxLifespan(client, set_default, wrap, client_config)
+        manager = asynccontextmanager(wrap)
+    else:
+        manager = cast("AppLifespan | None", wrap)
+    return PydynoxLifespan(client, set_default, manager, client_config)
 
 
 def pydynox_router(
