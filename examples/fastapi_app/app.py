@@ -50,7 +50,8 @@ class Task(DynamoModel, table=TABLE):
     """A task, stored and returned as it is (a DynamoModel is a pydantic model)."""
 
     owner: Annotated[str, PartitionKey()]
-    # Generated on save; ULIDs sort by creation time, so a query lists tasks oldest first.
+    # Generated on save; ULIDs sort by creation time (to the millisecond), so a query lists tasks
+    # oldest first.
     task_id: Annotated[str | None, StringAttribute(sort_key=True, default=AutoGenerate.ULID)] = None
     title: str = Field(min_length=1, max_length=200)
     done: bool = False
