@@ -15,21 +15,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
+from support.backends import Backend
 from support.moto_server import MotoServer
 
 BACKENDS = [b.strip() for b in os.environ.get("PYDYNOX_TEST_BACKENDS", "moto").split(",") if b.strip()]
-
-
-@dataclass(frozen=True)
-class Backend:
-    name: str
-    endpoint_url: str
-    """What pydynox clients in this process use (``memory://...`` for the engine)."""
-    http_url: str
-    """The same backend over HTTP, for boto3, proxies and child processes."""
 
 
 @pytest.fixture(scope="session")

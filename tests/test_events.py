@@ -11,10 +11,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import make_client
 from pydynox import DynamoDBClient, OperationEvent, events
 from pydynox.exceptions import ConditionalCheckFailedException
 from support.fault_proxy import FaultProxy
+
+from conftest import make_client
 
 KEY = {"pk": "k", "sk": "1"}
 ITEM = {**KEY, "v": "hello"}
@@ -37,14 +38,21 @@ def no_listener_left_behind() -> Iterator[None]:
     assert events._listeners == ()
 
 
-def moto_port(endpoint: str) -> int:
-    port = urlsplit(endpoint).port
-    assert port is not None
-    return port
+def server_of(endpoint: str) -> tuple[str | None, int | None]:
+    """What events report as the server: host and port, or the engine's name for ``memory://``."""
+    parts = urlsplit(endpoint)
+    if parts.scheme == "memory":
+        return parts.hostname, None
+    assert parts.port is not None
+    return parts.hostname, parts.port
 
 
 def check_success(
-    event: OperationEvent, operation: str, table: str, client: DynamoDBClient, port: int
+    event: OperationEvent,
+    operation: str,
+    table: str,
+    client: DynamoDBClient,
+    server: tuple[str | None, int | None],
 ) -> None:
     assert event.operation == operation
     assert event.table == table
@@ -58,8 +66,7 @@ def check_success(
     assert event.error_code is None
     assert isinstance(event.request_id, str) and event.request_id
     assert event.client_id == client.client_id
-    assert event.server_address == "127.0.0.1"
-    assert event.server_port == port
+    assert (event.server_address, event.server_port) == server
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -71,12 +78,12 @@ def test_sync_put_and_get_events(
 ) -> None:
     client.sync_put_item(table, ITEM)
     assert len(recorded) == 1
-    check_success(recorded[0], "PutItem", table, client, moto_port(endpoint))
+    check_success(recorded[0], "PutItem", table, client, server_of(endpoint))
 
     assert client.sync_get_item(table, KEY, consistent_read=True) == ITEM
     assert len(recorded) == 2
     get = recorded[1]
-    check_success(get, "GetItem", table, client, moto_port(endpoint))
+    check_success(get, "GetItem", table, client, server_of(endpoint))
     assert get.params["consistent_read"] is True
 
 
@@ -85,12 +92,12 @@ async def test_async_put_and_get_events(
 ) -> None:
     await client.put_item(table, ITEM)
     assert len(recorded) == 1  # delivered before the awaiting code resumes
-    check_success(recorded[0], "PutItem", table, client, moto_port(endpoint))
+    check_success(recorded[0], "PutItem", table, client, server_of(endpoint))
 
     assert await client.get_item(table, KEY) == ITEM
     assert len(recorded) == 2
     get = recorded[1]
-    check_success(get, "GetItem", table, client, moto_port(endpoint))
+    check_success(get, "GetItem", table, client, server_of(endpoint))
     assert get.params["consistent_read"] is False
 
 
@@ -117,7 +124,7 @@ async def test_failed_conditional_put_event(
     assert event.attempts == 1
     assert event.retry_errors == []
     assert event.client_id == client.client_id
-    assert event.server_port == moto_port(endpoint)
+    assert (event.server_address, event.server_port) == server_of(endpoint)
     assert event.params["condition_expression"] == condition
 
 
@@ -141,7 +148,7 @@ def test_retries_are_recorded_in_one_event(
     assert event.attempts == 3
     assert event.retry_errors == ["ProvisionedThroughputExceededException"] * 2
     assert event.throttles == 2
-    assert event.server_port == moto_port(proxy.endpoint_url)
+    assert (event.server_address, event.server_port) == server_of(proxy.endpoint_url)
 
 
 async def test_async_retries_are_recorded_in_one_event(

@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import make_client, unique_name
 from pydynox import DynamoDBClient, Model, ModelConfig, OperationEvent, events
 from pydynox.attributes import NumberAttribute, StringAttribute
 from pydynox.hooks import after_load
 from pydynox.query import Count
+from support.backends import Backend
 from support.model_twin import ModelTwin
+
+from conftest import make_client, unique_name
 
 PARTITION = "BIG"
 #: ~4 KB each: 300 of them make more than one 1 MB page.
@@ -137,7 +139,9 @@ async def _take(result: Any, n: int) -> Any:
             return
 
 
-async def test_the_next_page_is_fetched_while_the_caller_works(big: Any, queries: list[Any]) -> None:
+async def test_the_next_page_is_fetched_while_the_caller_works(
+    big: Any, queries: list[Any], backend: Backend
+) -> None:
     result = big.query(partition_key=PARTITION, page_size=100)
     first = await result.__anext__()
     assert first.n == 0
@@ -148,7 +152,9 @@ async def test_the_next_page_is_fetched_while_the_caller_works(big: Any, queries
         await asyncio.sleep(0.01)
     assert len(queries) == 2
     assert len(await result.all()) == BIG_ITEMS - 1
-    assert len(queries) == 3  # pages 3 and the last one; never more than one page ahead
+    # Page 3, then never more than one page ahead. The engine, like DynamoDB, marks a page that
+    # reaches Limit with a LastEvaluatedKey even at the end, so it takes one more (empty) page.
+    assert len(queries) == (4 if backend.name == "engine" else 3)
     assert result.last_evaluated_key is None
 
 

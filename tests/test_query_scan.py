@@ -12,9 +12,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
-from conftest import make_client
 from pydynox import DynamoDBClient, OperationMetrics, Page
+from support.backends import Backend
 from support.fault_proxy import FaultProxy
+
+from conftest import make_client
 
 N = 60
 SKS = [f"{i:04d}" for i in range(N)]
@@ -205,7 +207,7 @@ async def test_limit_counts_items_after_the_filter(reader: Reader, loaded: str) 
 
 @pytest.mark.parametrize("page_size", [None, 7, 25, 60])
 async def test_page_size_only_changes_the_number_of_requests(
-    mode: str, loaded: str, proxy: FaultProxy, page_size: int | None
+    mode: str, loaded: str, proxy: FaultProxy, page_size: int | None, backend: Backend
 ) -> None:
     reader = Reader(make_client(proxy.endpoint_url), mode)
     items = await reader.all(
@@ -214,6 +216,10 @@ async def test_page_size_only_changes_the_number_of_requests(
     assert sks(items) == SKS
     queries = [r for r in proxy.requests if r.operation == "Query"]
     expected = {None: 1, 7: 9, 25: 3, 60: 1}[page_size]
+    if page_size == 60 and backend.name == "engine":
+        # A page that reaches Limit carries a LastEvaluatedKey even when nothing follows, as in
+        # DynamoDB ("a LastEvaluatedKey does not necessarily mean there is more data"); moto omits it.
+        expected = 2
     assert len(queries) == expected
     assert len(proxy.requests) == expected
 

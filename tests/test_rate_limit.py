@@ -9,9 +9,10 @@ import time
 from typing import Any
 
 import pytest
-from conftest import make_client
 from pydynox import AdaptiveRate, DynamoDBClient, FixedRate
 from support.fault_proxy import FaultProxy
+
+from conftest import make_client
 
 
 async def test_waiting_for_the_budget_never_blocks_the_loop(endpoint: str, table: str) -> None:
@@ -87,10 +88,10 @@ async def test_batches_reserve_a_unit_per_item(endpoint: str, table: str) -> Non
     assert limit.consumed_wcu == pytest.approx(70)
 
 
-async def test_adaptive_rate_backs_off_when_throttled(endpoint: str, table: str) -> None:
+async def test_adaptive_rate_backs_off_when_throttled(http_endpoint: str, table: str) -> None:
     limit = AdaptiveRate(max_rcu=100, max_wcu=40)
     assert (limit.current_rcu, limit.current_wcu) == (50, 20)
-    with FaultProxy(endpoint) as proxy:
+    with FaultProxy(http_endpoint) as proxy:
         client = make_client(proxy.endpoint_url, rate_limit=limit, max_attempts=3)
         proxy.throttle("GetItem", times=2)
         await client.get_item(table, {"pk": "nothing", "sk": "s"})

@@ -20,9 +20,10 @@ from typing import Any
 
 import pydynox
 import pytest
-from conftest import REGION, make_client
 from pydynox import DynamoDBClient, configure_runtime, runtime_info
 from support.fault_proxy import FaultProxy
+
+from conftest import REGION, make_client
 
 TESTS_DIR = str(Path(__file__).resolve().parent)
 WORKER_NAME = "pydynox-worker"  # 14 characters: fits the 15 of /proc/<pid>/task/<tid>/comm
@@ -430,7 +431,9 @@ def test_sync_call_outside_loop_does_not_warn(client: DynamoDBClient, table: str
     assert caught == []
 
 
-def test_fork_child_uses_the_parent_client(client: DynamoDBClient, table: str, boto: Any) -> None:
+def test_fork_child_uses_the_parent_client(http_endpoint: str, table: str, boto: Any) -> None:
+    # Over HTTP: a forked child's memory:// engine would be its own copy, invisible to the parent.
+    client = make_client(http_endpoint)
     client.sync_put_item(table, {"pk": "parent", "sk": "1"})
     assert runtime_info()["started"] is True
     generation = runtime_info()["generation"]
@@ -514,8 +517,8 @@ def _read_line(proc: subprocess.Popen[str], selector: selectors.BaseSelector, ti
     return proc.stdout.readline()
 
 
-def test_ctrl_c_interrupts_a_blocking_call(endpoint: str, table: str) -> None:
-    env = python_env(TESTS_DIR=TESTS_DIR, TABLE=table, MOTO_ENDPOINT=endpoint, REGION=REGION)
+def test_ctrl_c_interrupts_a_blocking_call(http_endpoint: str, table: str) -> None:
+    env = python_env(TESTS_DIR=TESTS_DIR, TABLE=table, MOTO_ENDPOINT=http_endpoint, REGION=REGION)
     proc = subprocess.Popen(
         [sys.executable, "-c", CTRL_C_CODE],
         env=env,

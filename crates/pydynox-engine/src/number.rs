@@ -310,7 +310,7 @@ mod tests {
 
     #[test]
     fn ordering_is_numeric() {
-        let mut v = vec![
+        let mut v = [
             n("10"),
             n("-2.5"),
             n("9.99"),

@@ -54,7 +54,10 @@ impl Wal {
 }
 
 /// Reads the complete records of a log; returns them and the length of the valid prefix.
-fn read_records(path: &Path) -> io::Result<(Vec<(String, Vec<u8>)>, u64)> {
+/// A logged request: the operation name and its body.
+type Record = (String, Vec<u8>);
+
+fn read_records(path: &Path) -> io::Result<(Vec<Record>, u64)> {
     let mut records = Vec::new();
     let mut valid = 0u64;
     let file = match File::open(path) {

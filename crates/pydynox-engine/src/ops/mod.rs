@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod items;
+pub mod partiql;
 pub mod reads;
 pub mod tables;
 pub mod transact;
@@ -35,6 +36,9 @@ pub fn call(state: &mut State, operation: &str, body: &Json, now: f64) -> Result
         "BatchWriteItem" => batch::batch_write_item(state, &req, now),
         "TransactWriteItems" => transact::transact_write_items(state, &req, now),
         "TransactGetItems" => transact::transact_get_items(state, &req),
+        "ExecuteStatement" => partiql::execute_statement(state, &req, now),
+        "BatchExecuteStatement" => partiql::batch_execute_statement(state, &req, now),
+        "ExecuteTransaction" => partiql::execute_transaction(state, &req, now),
         other => Err(Error::new(
             "UnknownOperationException",
             format!("Unknown operation: {other}"),

@@ -108,12 +108,11 @@ fn opt_part(item: &Item, schema: &KeySchema) -> Result<Option<KeyValue>> {
         .transpose()
 }
 
+/// Where a read resumes: the table key, and the index position when reading an index.
+type StartKey = (PrimaryKey, Option<(KeyValue, IndexPosition)>);
+
 /// ExclusiveStartKey as a table key, and as an index position when reading an index.
-fn start_key(
-    req: &Request,
-    table: &Table,
-    index: Option<&Index>,
-) -> Result<Option<(PrimaryKey, Option<(KeyValue, IndexPosition)>)>> {
+fn start_key(req: &Request, table: &Table, index: Option<&Index>) -> Result<Option<StartKey>> {
     let Some(json) = req.get("ExclusiveStartKey") else {
         return Ok(None);
     };

@@ -228,9 +228,9 @@ pub fn create_table(state: &mut State, req: &Request, now: f64) -> Result<Json> 
         .filter(|n| !used.contains(n))
         .collect();
     if !unused.is_empty() {
-        return Err(Error::validation(format!(
-            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
-        )));
+        return Err(Error::validation(
+            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+        ));
     }
     if state.tables.contains_key(name) {
         return Err(Error::in_use(format!("Table already exists: {name}")));
@@ -379,9 +379,9 @@ pub fn delete_table(state: &mut State, req: &Request) -> Result<Json> {
     let name = req.table_name()?;
     let table = state.table(name)?;
     if table.deletion_protection {
-        return Err(Error::validation(format!(
-            "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."
-        )));
+        return Err(Error::validation(
+            "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
+        ));
     }
     let mut description = describe(table);
     description["TableStatus"] = json!("DELETING");
