@@ -94,7 +94,12 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # The last character of unpadded base64 can carry bits the decoder drops: only the canonical
+    # spelling is accepted, so a cursor has exactly one valid text.
+    if _b64(data) != text:
+        raise ValueError("not canonical base64")
+    return data
 
 
 class Pagination:
