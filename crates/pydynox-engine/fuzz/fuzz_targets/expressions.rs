@@ -1,6 +1,14 @@
 //! Feeds arbitrary bytes to every expression parser (condition, filter, key condition, projection,
 //! update, PartiQL statements) and to the legacy-parameter builders, and evaluates whatever parses on a few
 //! items. Any panic is a bug: bad input must come back as a DynamoDB error.
+//!
+//! Run (stable toolchain, nightly flags unlocked; its own workspace and target directory):
+//!
+//! ```text
+//! cd crates/pydynox-engine/fuzz
+//! RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=/root/.cache/pydynox/fuzz-target \
+//!     cargo fuzz run expressions -- -max_total_time=600
+//! ```
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
