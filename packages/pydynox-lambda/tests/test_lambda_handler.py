@@ -173,6 +173,15 @@ def test_without_configuration_the_default_client_is_used_or_built(endpoint: str
     set_default_client(app_client)
     assert main({}, LambdaContext()) is app_client
 
+    clear_default_client()
+
+    @handler(set_default=False)
+    def hands_off(event: Any, context: Any) -> None:
+        return None
+
+    hands_off({}, LambdaContext())
+    assert get_default_client() is None
+
 
 def test_a_loop_closed_by_user_code_is_replaced(endpoint: str, table: str) -> None:
     loops: list[asyncio.AbstractEventLoop] = []

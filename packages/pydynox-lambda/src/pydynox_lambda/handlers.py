@@ -185,7 +185,7 @@ class _Setup:
             if self.set_default and get_default_client() is not self.client:
                 set_default_client(self.client)
             return self.client
-        if get_default_client() is None:
+        if self.set_default and get_default_client() is None:
             # Nothing configured and no default yet: models need a client. It is built once and put
             # back whenever the default is gone (an app may set its own during an invocation and
             # take it back at the end, as a FastAPI lifespan does under Mangum).
