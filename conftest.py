@@ -20,7 +20,7 @@ import pytest
 from support.backends import Backend
 from support.moto_server import MotoServer
 
-BACKENDS = [b.strip() for b in os.environ.get("PYDYNOX_TEST_BACKENDS", "moto").split(",") if b.strip()]
+BACKENDS = [b.strip() for b in os.environ.get("PYDYNOX_TEST_BACKENDS", "engine,moto").split(",") if b.strip()]
 
 
 @pytest.fixture(scope="session")

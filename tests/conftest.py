@@ -3,23 +3,16 @@ of ours pointed at it, a fresh table per test, and boto3 as the independent orac
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from pydynox import DynamoDBClient
+from support.clients import REGION, make_client, unique_name
 from support.fault_proxy import FaultProxy
 from support.model_twin import ModelTwin
 from support.twin import Twin
-
-REGION = "us-east-1"
-CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
-
-
-def make_client(endpoint_url: str, **kwargs: Any) -> DynamoDBClient:
-    return DynamoDBClient(region=REGION, endpoint_url=endpoint_url, **CREDENTIALS, **kwargs)
 
 
 @pytest.fixture
@@ -37,10 +30,6 @@ def boto(http_endpoint: str) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-
-
-def unique_name(prefix: str = "t") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import random
 from typing import Any
 
 import pytest
-from conftest import make_client
 from pydynox import OperationEvent, events
 from pydynox.exceptions import UnprocessedItemsException, UnprocessedKeysException
+from support.clients import make_client
 from support.fault_proxy import FaultProxy
 from support.twin import Twin
 

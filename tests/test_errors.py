@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 import pytest
-from conftest import REGION, make_client
 from pydynox import DynamoDBClient, OperationMetrics
 from pydynox.exceptions import (
     ConditionalCheckFailedException,
@@ -23,6 +22,7 @@ from pydynox.exceptions import (
     UnprocessedItemsException,
     ValidationException,
 )
+from support.clients import REGION, make_client
 from support.fault_proxy import FaultProxy
 from support.twin import Twin
 

@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from pydynox import DynamoDBClient, OperationEvent, events
 from pydynox.exceptions import ConditionalCheckFailedException
+from support.clients import make_client
 from support.fault_proxy import FaultProxy
-
-from conftest import make_client
 
 KEY = {"pk": "k", "sk": "1"}
 ITEM = {**KEY, "v": "hello"}

@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 import pytest
-from conftest import make_client
 from pydynox import DynamoDBClient, OperationMetrics
 from pydynox.exceptions import ConditionalCheckFailedException
+from support.clients import make_client
 from support.fault_proxy import FaultProxy
 from support.twin import Twin
 

@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import make_client, unique_name
 from pydynox import (
     AutoGenerate,
     BatchWriter,
@@ -32,6 +31,7 @@ from pydynox import (
 from pydynox.attributes import ListAttribute, NumberAttribute, StringAttribute, VersionAttribute
 from pydynox.exceptions import ItemsNotFoundException, ItemTooLargeException, UnprocessedItemsException
 from pydynox.hooks import after_delete, after_save, before_delete, before_save
+from support.clients import make_client, unique_name
 from support.model_twin import ModelTwin
 from support.readback import raw_item
 

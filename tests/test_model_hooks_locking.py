@@ -34,6 +34,7 @@ from pydynox.hooks import (
     before_update,
 )
 from pydynox.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
+from support.backends import Backend
 from support.model_twin import ModelTwin
 from support.readback import raw_item
 
@@ -906,8 +907,10 @@ async def test_create_table_creates_the_declared_indexes(
 
 
 async def test_create_table_with_a_multi_attribute_gsi_key(
-    twin: ModelTwin, table_name: str, client: DynamoDBClient, boto: Any
+    twin: ModelTwin, table_name: str, client: DynamoDBClient, boto: Any, backend: Backend
 ) -> None:
+    if backend.name == "engine":
+        pytest.xfail("the local engine does not support multi-attribute GSI keys yet (docs/local.md)")
     User = indexed_model(table_name, client, ["tenant", "status"])
 
     await twin(User).create_table(wait=True)

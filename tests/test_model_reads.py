@@ -17,9 +17,8 @@ from pydynox.attributes import NumberAttribute, StringAttribute
 from pydynox.hooks import after_load
 from pydynox.query import Count
 from support.backends import Backend
+from support.clients import make_client, unique_name
 from support.model_twin import ModelTwin
-
-from conftest import make_client, unique_name
 
 PARTITION = "BIG"
 #: ~4 KB each: 300 of them make more than one 1 MB page.

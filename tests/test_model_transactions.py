@@ -31,11 +31,10 @@ from pydynox import (
 from pydynox.attributes import NumberAttribute, StringAttribute, VersionAttribute
 from pydynox.exceptions import CancellationReason, TransactionCanceledException
 from pydynox.hooks import after_delete, after_save, after_update, before_delete, before_save, before_update
+from support.clients import make_client
 from support.fault_proxy import FaultProxy
 from support.model_twin import ModelTwin
 from support.readback import raw_item
-
-from conftest import make_client
 
 
 def account_model(table: str, client: DynamoDBClient) -> Any:

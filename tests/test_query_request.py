@@ -12,8 +12,7 @@ import pytest
 from pydynox import Collection, DynamoDBClient, Model, ModelConfig
 from pydynox.attributes import NumberAttribute, StringAttribute
 from pydynox.indexes import GlobalSecondaryIndex
-
-from conftest import make_client, unique_name
+from support.clients import make_client, unique_name
 
 
 def row_model(table: str, client: DynamoDBClient) -> Any:

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from pydynox import DynamoDBClient, OperationMetrics, Page
 from support.backends import Backend
+from support.clients import make_client
 from support.fault_proxy import FaultProxy
-
-from conftest import make_client
 
 N = 60
 SKS = [f"{i:04d}" for i in range(N)]

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from pydynox import AdaptiveRate, DynamoDBClient, FixedRate
+from support.clients import make_client
 from support.fault_proxy import FaultProxy
-
-from conftest import make_client
 
 
 async def test_waiting_for_the_budget_never_blocks_the_loop(endpoint: str, table: str) -> None:

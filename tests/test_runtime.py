@@ -21,9 +21,8 @@ from typing import Any
 import pydynox
 import pytest
 from pydynox import DynamoDBClient, configure_runtime, runtime_info
+from support.clients import REGION, make_client
 from support.fault_proxy import FaultProxy
-
-from conftest import REGION, make_client
 
 TESTS_DIR = str(Path(__file__).resolve().parent)
 WORKER_NAME = "pydynox-worker"  # 14 characters: fits the 15 of /proc/<pid>/task/<tid>/comm

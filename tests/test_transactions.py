@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import make_client, unique_name
 from pydynox import DynamoDBClient
 from pydynox.exceptions import CancellationReason, TransactionCanceledException
+from support.clients import make_client, unique_name
 from support.fault_proxy import FaultProxy
 from support.twin import Twin
 
