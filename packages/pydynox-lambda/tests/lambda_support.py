@@ -40,10 +40,9 @@ class LambdaContext:
 # ---------------------------------------------------------------------------------------------------
 # DynamoDB Streams records, as Lambda delivers them.
 #
-# The local engine does not produce stream records yet; moto's server does (it serves the
-# dynamodbstreams API on the same endpoint). boto3 reads them, and they are reshaped into the JSON a
-# Lambda function receives: binary as base64 text, the creation time as epoch seconds, the stream's ARN
-# as eventSourceARN.
+# moto's server serves the dynamodbstreams API on the same endpoint. boto3 reads the records, and they
+# are reshaped into the JSON a Lambda function receives: binary as base64 text, the creation time as
+# epoch seconds, the stream's ARN as eventSourceARN. (pydynox's engine hands out that shape directly.)
 
 
 def boto_kwargs(http_url: str) -> dict[str, Any]:

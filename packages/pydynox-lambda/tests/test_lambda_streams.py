@@ -2,7 +2,8 @@
 shaped as Lambda delivers them), hand-built records for every view type and TTL expiry, and batches
 with partial failures, on their own and through Powertools' batch processors.
 
-The local engine does not produce stream records yet; these tests read moto's stream.
+moto is the independent reference here; test_lambda_engine_streams.py does the same with the records of
+pydynox's embedded engine.
 """
 
 from __future__ import annotations
