@@ -17,7 +17,7 @@ def test_cargo_unit_tests_pass() -> None:
     cargo = shutil.which("cargo")
     assert cargo is not None, "cargo is needed to run the Rust core's unit tests"
     result = subprocess.run(
-        [cargo, "test", "--release", "--locked", "-p", "pydynox-core", "--lib"],
+        [cargo, "test", "--release", "--locked", "-p", "pydynox-core", "-p", "pydynox-engine", "--lib"],
         cwd=ROOT,
         capture_output=True,
         text=True,
