@@ -43,6 +43,11 @@ def fresh_table(client: DynamoDBClient, **kwargs: Any) -> Iterator[str]:
         client.sync_delete_table(name)
 
 
+def attrs(span: ReadableSpan) -> dict[str, Any]:
+    """A finished span's attributes as a plain dict."""
+    return dict(span.attributes or {})
+
+
 class Telemetry:
     """An SDK tracer and meter provider whose output the test reads back."""
 

@@ -41,7 +41,7 @@ def test_the_entry_point_names_the_instrumentor() -> None:
     assert PydynoxInstrumentor().instrumentation_dependencies() == ("pydynox >= 0.1",)
 
 
-def test_opentelemetry_instrument_picks_it_up(endpoint: str, tmp_path: Path) -> None:
+def test_opentelemetry_instrument_picks_it_up(http_endpoint: str, tmp_path: Path) -> None:
     """The real auto-instrumentation entry: ``opentelemetry-instrument python app.py``. The app only
     configures an SDK provider; the instrumentor was loaded before the app ran, against the global
     (proxy) providers."""
@@ -73,7 +73,7 @@ def test_opentelemetry_instrument_picks_it_up(endpoint: str, tmp_path: Path) -> 
     assert launcher.exists(), launcher
     env = {
         **os.environ,
-        "APP_ENDPOINT": endpoint,
+        "APP_ENDPOINT": http_endpoint,
         "OTEL_TRACES_EXPORTER": "none",
         "OTEL_METRICS_EXPORTER": "none",
         "OTEL_LOGS_EXPORTER": "none",

@@ -3,12 +3,14 @@ retry counters, read back from the SDK's InMemoryMetricReader after real calls."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import pydynox_otel
 import pytest
-from otel_testing import fresh_table, instrumented, make_client, unique_table
+from otel_testing import Telemetry, fresh_table, instrumented, make_client, unique_table
 from pydynox import DynamoDBClient, OperationEvent, events
 from pydynox.exceptions import ConditionalCheckFailedException
 from support.fault_proxy import FaultProxy
@@ -28,8 +30,8 @@ def table(client: DynamoDBClient) -> Iterator[str]:
 
 
 @pytest.fixture
-def proxy(endpoint: str) -> Iterator[FaultProxy]:
-    with FaultProxy(endpoint) as p:
+def proxy(http_endpoint: str) -> Iterator[FaultProxy]:
+    with FaultProxy(http_endpoint) as p:
         yield p
 
 
@@ -40,19 +42,20 @@ def recorded() -> Iterator[list[OperationEvent]]:
         yield seen
 
 
-def operation(name: str, table: str, endpoint: str, **extra: Any) -> frozenset[tuple[str, Any]]:
-    """The attribute set of one operation's duration point."""
-    return frozenset(
-        {
-            "db.system.name": "aws.dynamodb",
-            "db.operation.name": name,
-            "db.collection.name": table,
-            "db.namespace": "us-east-1",
-            "server.address": "127.0.0.1",
-            "server.port": urlsplit(endpoint).port,
-            **extra,
-        }.items()
-    )
+def operation(name: str, table: str, server: OperationEvent, **extra: Any) -> frozenset[tuple[str, Any]]:
+    """The attribute set of one operation's duration point; ``server`` is an event of the same client
+    (moto answers on 127.0.0.1 and a port, the embedded engine by its name)."""
+    attributes = {
+        "db.system.name": "aws.dynamodb",
+        "db.operation.name": name,
+        "db.collection.name": table,
+        "db.namespace": "us-east-1",
+        "server.address": server.server_address,
+        **extra,
+    }
+    if server.server_port is not None:
+        attributes["server.port"] = server.server_port
+    return frozenset(attributes.items())
 
 
 def capacity(name: str, table: str) -> frozenset[tuple[str, Any]]:
@@ -62,7 +65,7 @@ def capacity(name: str, table: str) -> frozenset[tuple[str, Any]]:
 
 
 async def test_duration_histogram_per_operation_with_the_advised_buckets(
-    client: DynamoDBClient, table: str, endpoint: str, recorded: list[OperationEvent]
+    client: DynamoDBClient, table: str, recorded: list[OperationEvent]
 ) -> None:
     with instrumented() as telemetry:
         await client.put_item(table, {**KEY, "v": 1})
@@ -71,25 +74,24 @@ async def test_duration_histogram_per_operation_with_the_advised_buckets(
         assert client_get is None
         with pytest.raises(ConditionalCheckFailedException):
             await client.put_item(table, {**KEY, "v": 2}, condition_expression="attribute_not_exists(pk)")
-        points = {
-            frozenset(p.attributes.items()): p for p in telemetry.histogram("db.client.operation.duration")
-        }
+        points = telemetry.histogram_by_attributes("db.client.operation.duration")
 
+    server = recorded[0]
     failed = operation(
         "PutItem",
         table,
-        endpoint,
+        server,
         **{
             "error.type": "ConditionalCheckFailedException",
             "db.response.status_code": "ConditionalCheckFailedException",
         },
     )
     assert set(points) == {
-        operation("PutItem", table, endpoint),
-        operation("GetItem", table, endpoint),
+        operation("PutItem", table, server),
+        operation("GetItem", table, server),
         failed,
     }
-    get = points[operation("GetItem", table, endpoint)]
+    get = points[operation("GetItem", table, server)]
     assert get.count == 2
     durations = [e.duration for e in recorded if e.operation == "GetItem"]
     assert get.sum == pytest.approx(sum(durations))
@@ -151,7 +153,9 @@ async def test_consumed_capacity_by_table_and_operation(
     assert all(v > 0 for v in reads.values())
 
 
-async def test_throttles_and_retries_are_counted(proxy: FaultProxy, table: str, endpoint: str) -> None:
+async def test_throttles_and_retries_are_counted(
+    proxy: FaultProxy, table: str, recorded: list[OperationEvent]
+) -> None:
     client = make_client(proxy.endpoint_url)
     with instrumented() as telemetry:
         proxy.throttle("GetItem", times=2)
@@ -163,10 +167,33 @@ async def test_throttles_and_retries_are_counted(proxy: FaultProxy, table: str, 
         throttles = telemetry.sums("pydynox.client.throttles")
         retries = telemetry.sums("pydynox.client.retries")
 
-    get = operation("GetItem", table, proxy.endpoint_url)
+    through_proxy = recorded[0]
+    assert through_proxy.server_port == urlsplit(proxy.endpoint_url).port
+    get = operation("GetItem", table, through_proxy)
+    put = operation("PutItem", table, through_proxy)
+    batch = operation("BatchWriteItem", table, through_proxy)
     assert throttles == {get: 2}
     assert retries == {
         get | {("pydynox.retry.reason", "error")}: 2,
-        operation("PutItem", table, proxy.endpoint_url) | {("pydynox.retry.reason", "error")}: 1,
-        operation("BatchWriteItem", table, proxy.endpoint_url) | {("pydynox.retry.reason", "unprocessed")}: 1,
+        put | {("pydynox.retry.reason", "error")}: 1,
+        batch | {("pydynox.retry.reason", "unprocessed")}: 1,
     }
+
+
+def test_instrumenting_again_keeps_counting_into_the_same_instruments(
+    client: DynamoDBClient, table: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    telemetry = Telemetry()
+    providers = {"tracer_provider": telemetry.tracer_provider, "meter_provider": telemetry.meter_provider}
+    with caplog.at_level(logging.WARNING):
+        for _ in range(2):
+            pydynox_otel.instrument(**providers)
+            client.sync_put_item(table, {**KEY, "v": 1})
+            pydynox_otel.uninstrument()
+    # A meter refuses a second instrument of the same name with a warning; none was attempted.
+    assert "created already" not in caplog.text
+    (duration,) = telemetry.histogram("db.client.operation.duration")
+    assert duration.count == 2
+    (writes,) = telemetry.sums("pydynox.client.consumed_write_capacity").values()
+    assert writes == 2.0
+    telemetry.shutdown()

@@ -97,7 +97,7 @@ class PydynoxInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             response_hook=response_hook,
         )
         client_id = client.client_id if client is not None else None
-        self._subscription = events.subscribe(_Listener(client_id, spans, OperationMetrics(meter)))
+        self._subscription = events.subscribe(_Listener(client_id, spans, OperationMetrics.for_meter(meter)))
 
     def _uninstrument(self, **kwargs: Any) -> None:
         subscription, self._subscription = self._subscription, None

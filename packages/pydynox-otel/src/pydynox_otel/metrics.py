@@ -4,7 +4,7 @@
   (histogram, ``{row}``, reads only): the conventions' own, with their advisory bucket boundaries and
   the operation's attributes (system, operation, table, region, server, error).
 * ``pydynox.client.consumed_read_capacity`` / ``pydynox.client.consumed_write_capacity`` (counters of
-  capacity units): one add per table the operation charged, by system, operation and table.
+  capacity units): totals by system, operation and table; a transaction charges each of its tables.
 * ``pydynox.client.throttles`` (counter, ``{throttle}``): attempts DynamoDB throttled.
 * ``pydynox.client.retries`` (counter, ``{retry}``): requests sent again, with ``pydynox.retry.reason``
   ``error`` (an SDK retry of a failed attempt) or ``unprocessed`` (a batch round re-sending items).
@@ -14,9 +14,12 @@ The conventions have no DynamoDB capacity or retry metrics, hence pydynox's own 
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Iterable
 from typing import Final
 
-from opentelemetry.metrics import Meter
+from opentelemetry.metrics import CallbackOptions, Meter, Observation
 from pydynox.events import OperationEvent
 
 from pydynox_otel.attributes import (
@@ -39,9 +42,61 @@ RETRY_REASON: Final = "pydynox.retry.reason"
 DURATION_BUCKETS: Final = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)
 ROWS_BUCKETS: Final = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 
+_lock = threading.Lock()
+# One set of instruments per meter: a meter refuses a second instrument of the same name (it warns
+# and hands back the first), so instrumenting again with the same provider must reuse them.
+_by_meter: weakref.WeakKeyDictionary[Meter, OperationMetrics] = weakref.WeakKeyDictionary()
+
+
+class _CapacityTotals:
+    """Capacity consumed so far, by (operation, table), read by the SDK when it collects.
+
+    Nearly every call consumes capacity; adding to a dict here costs a fraction of a synchronous
+    counter's ``add`` (which validates and hashes its attributes on every call), and an observable
+    counter reports exactly these running totals.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._read: dict[tuple[str, str], float] = {}
+        self._write: dict[tuple[str, str], float] = {}
+
+    def add(self, event: OperationEvent) -> None:
+        operation = event.operation
+        with self._lock:
+            for table, (rcu, wcu) in event.consumed_by_table.items():
+                if rcu:
+                    self._read[operation, table] = self._read.get((operation, table), 0.0) + rcu
+                if wcu:
+                    self._write[operation, table] = self._write.get((operation, table), 0.0) + wcu
+
+    def observe_read(self, options: CallbackOptions) -> Iterable[Observation]:
+        return self._observations(self._read)
+
+    def observe_write(self, options: CallbackOptions) -> Iterable[Observation]:
+        return self._observations(self._write)
+
+    def _observations(self, totals: dict[tuple[str, str], float]) -> list[Observation]:
+        with self._lock:
+            snapshot = list(totals.items())
+        return [
+            Observation(
+                units, {DB_SYSTEM_NAME: DYNAMODB, DB_OPERATION_NAME: operation, DB_COLLECTION_NAME: table}
+            )
+            for (operation, table), units in snapshot
+        ]
+
 
 class OperationMetrics:
-    """The instruments of one instrumentation, and how one event feeds them."""
+    """The instruments of one meter, and how one event feeds them."""
+
+    @classmethod
+    def for_meter(cls, meter: Meter) -> OperationMetrics:
+        with _lock:
+            found = _by_meter.get(meter)
+            if found is None:
+                found = _by_meter[meter] = cls(meter)
+            return found
 
     def __init__(self, meter: Meter) -> None:
         self._duration = meter.create_histogram(
@@ -56,13 +111,16 @@ class OperationMetrics:
             description="The actual number of records returned by the database operation.",
             explicit_bucket_boundaries_advisory=list(ROWS_BUCKETS),
         )
-        self._read_capacity = meter.create_counter(
+        self._capacity = _CapacityTotals()
+        meter.create_observable_counter(
             CONSUMED_READ_CAPACITY,
+            callbacks=[self._capacity.observe_read],
             unit="{read_capacity_unit}",
             description="Read capacity units DynamoDB reported as consumed.",
         )
-        self._write_capacity = meter.create_counter(
+        meter.create_observable_counter(
             CONSUMED_WRITE_CAPACITY,
+            callbacks=[self._capacity.observe_write],
             unit="{write_capacity_unit}",
             description="Write capacity units DynamoDB reported as consumed.",
         )
@@ -82,23 +140,10 @@ class OperationMetrics:
         if event.item_count is not None:
             self._returned_rows.record(event.item_count, attributes)
         if event.consumed_by_table:
-            self._record_capacity(event)
+            self._capacity.add(event)
         if event.throttles:
             self._throttles.add(event.throttles, attributes)
         if event.retry_errors:
             self._retries.add(len(event.retry_errors), {**attributes, RETRY_REASON: "error"})
         if event.unprocessed_retries:
             self._retries.add(event.unprocessed_retries, {**attributes, RETRY_REASON: "unprocessed"})
-
-    def _record_capacity(self, event: OperationEvent) -> None:
-        # Per table, so a transaction over two tables charges each its own share.
-        for table, (rcu, wcu) in event.consumed_by_table.items():
-            by_table: Attributes = {
-                DB_SYSTEM_NAME: DYNAMODB,
-                DB_OPERATION_NAME: event.operation,
-                DB_COLLECTION_NAME: table,
-            }
-            if rcu:
-                self._read_capacity.add(rcu, by_table)
-            if wcu:
-                self._write_capacity.add(wcu, by_table)
