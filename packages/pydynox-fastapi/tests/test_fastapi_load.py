@@ -145,5 +145,7 @@ async def test_the_loop_stays_free_under_200_concurrent_requests(moto_server: Mo
     # Every DynamoDB-backed request was in flight at once (each waits at least DELAY).
     assert min(dynamodb) >= DELAY and peak >= len(dynamodb)
     # The trivial endpoint never waited for DynamoDB, and the loop never stalled for long.
-    assert figures["ping_p99_ms"] < DELAY * 1000 / 5
-    assert figures["loop_lag_max_ms"] < DELAY * 1000 / 5
+    # A blocked loop would hold /ping for at least one DynamoDB delay (a second); half of it leaves
+    # room for a loaded two-core machine (p99 stays in single-digit milliseconds when it is quiet).
+    assert figures["ping_p99_ms"] < DELAY * 1000 / 2
+    assert figures["loop_lag_max_ms"] < DELAY * 1000 / 2
