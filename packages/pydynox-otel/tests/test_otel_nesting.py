@@ -136,6 +136,59 @@ def test_spans_nest_under_each_lambda_invocation(
     assert len({s.context.trace_id for s in invocations}) == 4
 
 
+class LambdaContext:
+    """The parts of Lambda's context object a handler reads."""
+
+    def __init__(self, request_id: str) -> None:
+        self.aws_request_id = request_id
+        self.function_name = "orders"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def test_spans_nest_inside_pydynox_lambda_handlers(
+    client: DynamoDBClient, table: str, telemetry: Telemetry
+) -> None:
+    """``@pydynox_lambda.handler``, sync and async, invoked twice each in one warm process. The
+    invocation span is opened around the handler, as the AWS Lambda instrumentation does; the async
+    handler also opens a span of its own inside."""
+    from pydynox_lambda import handler
+
+    @handler(client=client, set_default=False)
+    async def async_main(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+        with telemetry.tracer.start_as_current_span("load order"):
+            await client.get_item(table, {"pk": event["pk"], "sk": "PROFILE"})
+        return await client.get_item(table, {"pk": event["pk"], "sk": "PROFILE"})
+
+    @handler(client=client, set_default=False)
+    def sync_main(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+        return client.sync_get_item(table, {"pk": event["pk"], "sk": "PROFILE"})
+
+    for n in range(2):
+        for name, main in (("async", async_main), ("sync", sync_main)):
+            with telemetry.tracer.start_as_current_span(f"invoke {name}", kind=SpanKind.SERVER):
+                assert main({"pk": "USER#1"}, LambdaContext(f"req-{name}-{n}")) == ITEM
+
+    spans = telemetry.spans()
+    by_id = {s.context.span_id: s for s in spans}
+    invocations = [s for s in spans if s.kind is SpanKind.SERVER]
+    assert [s.name for s in invocations] == ["invoke async", "invoke sync"] * 2
+    gets = telemetry.dynamodb_spans()
+    assert len(gets) == 2 * (2 + 1)
+    for invocation in invocations:
+        mine = [g for g in gets if g.context.trace_id == invocation.context.trace_id]
+        if invocation.name == "invoke async":
+            inner, direct = mine
+            load = by_id[parent_of(inner) or 0]
+            assert load.name == "load order"
+            assert_child(load, invocation)
+            assert_child(direct, invocation)
+        else:
+            (direct,) = mine
+            assert_child(direct, invocation)
+
+
 # ---------------------------------------------------------------------------------------------------
 # asyncio tasks and threads
 

@@ -65,25 +65,25 @@ class SpanRecorder:
 
     def record(self, event: OperationEvent, attributes: Attributes) -> None:
         """Emits the span of ``event``; ``attributes`` are its :func:`operation_attributes`."""
-        request_hook = self._request_hook
-        initial = {**attributes, **request_attributes(event, self._capture_expressions, self._legacy)}
-        response = response_attributes(event)
-        if request_hook is None:
-            # Nobody looks at the span between request and response: one attribute set, one copy.
-            initial.update(response)
-        # No `context=`: the tracer takes the current context, which is the caller's.
+        # No `context=`: the tracer takes the current context, which is the caller's. The sampler
+        # sees the operation's attributes; the rest is built only for a span that records.
         span = self._tracer.start_span(
             span_name(event, self._legacy),
             kind=SpanKind.CLIENT,
-            attributes=initial,
+            attributes=attributes,
             start_time=event.start_time_ns,
         )
         try:
             if not span.is_recording():
                 return
-            if request_hook is not None:
-                _call_hook("request_hook", request_hook, span, event)
-                span.set_attributes(response)
+            request = request_attributes(event, self._capture_expressions, self._legacy)
+            if self._request_hook is None:
+                request.update(response_attributes(event))  # one call into the SDK, not two
+                span.set_attributes(request)
+            else:
+                span.set_attributes(request)
+                _call_hook("request_hook", self._request_hook, span, event)
+                span.set_attributes(response_attributes(event))
             _add_retry_events(span, event)
             if event.error_type is not None:
                 span.set_status(Status(StatusCode.ERROR, event.error_code))
