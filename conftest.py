@@ -13,6 +13,7 @@ Integration tests run once per backend (DESIGN §9):
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -58,3 +59,16 @@ def endpoint(backend: Backend) -> str:
 def http_endpoint(backend: Backend) -> str:
     """The same backend over HTTP (boto3, fault proxies, child processes)."""
     return backend.http_url
+
+
+@pytest.fixture(autouse=True)
+def no_process_wide_listener_left() -> Iterator[None]:
+    """pydynox_lambda subscribes one event listener for the life of a process (its observers'
+    forwarder); tests anywhere, docs examples included, may start it. Remove it after each test so
+    the core's tests, which check that no listener is left behind, see a clean slate."""
+    yield
+    handlers = sys.modules.get("pydynox_lambda.handlers")
+    forwarding = getattr(handlers, "_forwarding", None)
+    if handlers is not None and forwarding is not None:
+        forwarding.unsubscribe()
+        handlers._forwarding = None

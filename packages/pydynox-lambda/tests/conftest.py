@@ -46,12 +46,6 @@ def process_state() -> Iterator[None]:
     loop = handlers._loop
     if loop is not None and not loop.is_closed():
         loop.close()
-    # The observers' event listener stays subscribed for the life of a process; other packages'
-    # tests check that no listener is left behind, so take it away after each test.
-    forwarding = handlers._forwarding
-    if forwarding is not None:
-        forwarding.unsubscribe()
-        handlers._forwarding = None
     if before is not None:
         set_default_client(before)
     else:
