@@ -36,11 +36,11 @@ from pydynox.pytest_plugin import MemoryBackend
 def test_named_instances_are_isolated() -> None:
     a, b = LocalEngine(None), LocalEngine(None)
     try:
-        a.client().sync_create_table("iso-table", partition_key=("pk", "S"), wait=True)
+        a.make_client().sync_create_table("iso-table", partition_key=("pk", "S"), wait=True)
         assert a.table_names() == ["iso-table"]
         assert b.table_names() == []
         with pytest.raises(ResourceNotFoundException):
-            b.client().sync_get_item("iso-table", {"pk": "x"})
+            b.make_client().sync_get_item("iso-table", {"pk": "x"})
         # The same name reaches the same engine.
         assert LocalEngine(a.name).table_names() == ["iso-table"]
     finally:
@@ -102,7 +102,7 @@ def test_throttles_are_retried_by_the_sdk(engine: MemoryBackend) -> None:
 
 
 def test_throttles_beyond_the_attempts_surface(engine: MemoryBackend) -> None:
-    client = engine.client_for(max_attempts=2)
+    client = engine.make_client(max_attempts=2)
     engine.throttle(5, operations=["GetItem"], code="ThrottlingException")
     with pytest.raises(ProvisionedThroughputExceededException):
         client.sync_get_item("faults", {"pk": "a"})
@@ -125,7 +125,7 @@ def test_server_errors_and_resets_are_retried(engine: MemoryBackend) -> None:
 
 
 def test_connection_reset_beyond_the_attempts(engine: MemoryBackend) -> None:
-    client = engine.client_for(max_attempts=1)
+    client = engine.make_client(max_attempts=1)
     engine.connection_reset(1)
     with pytest.raises(ConnectionException):
         client.sync_get_item("faults", {"pk": "a"})

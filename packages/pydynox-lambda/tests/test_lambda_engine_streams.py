@@ -48,7 +48,7 @@ class Cat(Pet):
 @pytest.fixture
 def engine() -> Iterator[LocalEngine]:
     instance = LocalEngine(None)
-    client = instance.client()
+    client = instance.make_client()
     client.sync_create_table(
         TABLE, partition_key=("pk", "S"), stream_view_type="NEW_AND_OLD_IMAGES", wait=True
     )

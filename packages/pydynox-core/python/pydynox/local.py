@@ -5,7 +5,7 @@ SDK's own request pipeline (no sockets); ``memory://name`` reaches a separate, n
 :class:`LocalEngine` is the handle on one instance, for tests and tools::
 
     engine = LocalEngine("orders-test")
-    client = engine.client()
+    client = engine.make_client()
     engine.throttle(2, operations=["PutItem"])   # the next two PutItems are throttled (and retried)
 
 :func:`serve` (and the ``pydynox local`` command) serves an instance over HTTP for boto3, the AWS
@@ -47,8 +47,8 @@ class LocalEngine:
         """``memory://<name>``: give it to ``DynamoDBClient(endpoint_url=...)``."""
         return self._core.endpoint_url
 
-    def client(self, **config: Any) -> DynamoDBClient:
-        """A client of this engine (no credentials needed; region defaults to us-east-1)."""
+    def make_client(self, **config: Any) -> DynamoDBClient:
+        """A new client of this engine (no credentials needed; region defaults to us-east-1)."""
         config.setdefault("region", "us-east-1")
         return DynamoDBClient(endpoint_url=self.endpoint_url, **config)
 

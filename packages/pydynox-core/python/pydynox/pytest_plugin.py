@@ -28,11 +28,9 @@ class MemoryBackend(LocalEngine):
 
     def __init__(self, **client_config: Any) -> None:
         super().__init__(None)
-        self.client: DynamoDBClient = self.client_for(**client_config)
-
-    def client_for(self, **client_config: Any) -> DynamoDBClient:
-        """Another client of this engine, e.g. with different retry settings."""
-        return super().client(**client_config)
+        self.client: DynamoDBClient = self.make_client(**client_config)
+        """The test's client (the default client while the test runs); ``make_client(...)`` makes
+        others, e.g. with different retry settings."""
 
     def seed(self, models: Iterable[type[Any]] = (), items: Iterable[Any] = ()) -> MemoryBackend:
         """Creates each model's table, then saves ``items`` (model instances, or ``(table, dict)``).

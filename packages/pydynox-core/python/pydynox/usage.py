@@ -51,7 +51,9 @@ class Usage:
             self.errors += 1
         self.consumed_rcu += event.consumed_rcu or 0.0
         self.consumed_wcu += event.consumed_wcu or 0.0
-        self.retries += max(event.attempts - 1, 0) + event.unprocessed_retries
+        # `attempts` counts requests (a 31-item batch makes two), so retries come from the errors
+        # that were retried, plus batch rounds that re-sent unprocessed items.
+        self.retries += len(event.retry_errors) + event.unprocessed_retries
         self.throttles += event.throttles
         self.time_in_dynamodb += event.duration
         self.by_operation[event.operation] = self.by_operation.get(event.operation, 0) + 1
