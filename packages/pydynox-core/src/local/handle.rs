@@ -97,7 +97,7 @@ impl LocalEngine {
             "connection_reset" => Fault::ConnectionReset,
             "latency" => {
                 let s = seconds.ok_or_else(|| PyValueError::new_err("latency needs seconds="))?;
-                if !(s.is_finite() && s >= 0.0 && s <= 60.0) {
+                if !(s.is_finite() && (0.0..=60.0).contains(&s)) {
                     return Err(PyValueError::new_err(format!("latency seconds must be between 0 and 60, got {s}")));
                 }
                 Fault::Latency(Duration::from_secs_f64(s))

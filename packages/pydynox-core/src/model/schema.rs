@@ -400,9 +400,11 @@ impl ModelSchema {
                 continue;
             };
             let av = f.to_av(&value)?;
-            let unchanged = base
-                .as_ref()
-                .is_some_and(|b| b.item.get(&f.db_name_str) == Some(&av));
+            let unchanged = base.as_ref().is_some_and(|b| {
+                b.item
+                    .get(&f.db_name_str)
+                    .is_some_and(|old| same_value(old, &av))
+            });
             if !unchanged {
                 changed.set_item(f.db_name.bind(py), &value)?;
             }
@@ -421,7 +423,11 @@ impl ModelSchema {
                     continue;
                 }
                 let av = py_to_value(&value, &name)?;
-                if base.as_ref().and_then(|b| b.item.get(&name)) != Some(&av) {
+                if !base
+                    .as_ref()
+                    .and_then(|b| b.item.get(&name))
+                    .is_some_and(|old| same_value(old, &av))
+                {
                     changed.set_item(&name, &value)?;
                 }
                 item.insert(name, av);
@@ -571,4 +577,48 @@ pub fn items_out<'py>(
         list.append(item_out(py, item, model)?)?;
     }
     Ok(list)
+}
+
+/// Whether two stored values are the same value: sets compare as sets (a Python set iterates in
+/// hash order, the loaded item in the server's order), maps and lists element by element.
+pub fn same_value(a: &AttributeValue, b: &AttributeValue) -> bool {
+    fn same_set<T: PartialEq>(x: &[T], y: &[T]) -> bool {
+        // Set members are unique, so equal lengths and inclusion one way make the sets equal.
+        x.len() == y.len() && x.iter().all(|v| y.contains(v))
+    }
+    match (a, b) {
+        (AttributeValue::Ss(x), AttributeValue::Ss(y)) => same_set(x, y),
+        (AttributeValue::Ns(x), AttributeValue::Ns(y)) => same_set(x, y),
+        (AttributeValue::Bs(x), AttributeValue::Bs(y)) => same_set(x, y),
+        (AttributeValue::M(x), AttributeValue::M(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+        }
+        (AttributeValue::L(x), AttributeValue::L(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_value(v, w))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod same_value_tests {
+    use super::same_value;
+    use aws_sdk_dynamodb::primitives::Blob;
+    use aws_sdk_dynamodb::types::AttributeValue as Av;
+
+    #[test]
+    fn sets_compare_without_order() {
+        let a = Av::Bs(vec![Blob::new(vec![0]), Blob::new(vec![255])]);
+        let b = Av::Bs(vec![Blob::new(vec![255]), Blob::new(vec![0])]);
+        assert!(same_value(&a, &b));
+        let nested = |v: Av| Av::M([("s".to_owned(), Av::L(vec![v]))].into_iter().collect());
+        assert!(same_value(&nested(a.clone()), &nested(b)));
+        assert!(!same_value(&a, &Av::Bs(vec![Blob::new(vec![0])])));
+        assert!(!same_value(
+            &Av::Ss(vec!["a".into()]),
+            &Av::Ss(vec!["b".into()])
+        ));
+    }
 }
