@@ -30,11 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -45,42 +42,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from pydynox import DynamoDBClient  # noqa: E402
+from support.local_server import local_process  # noqa: E402
 from support.moto_server import MotoServer  # noqa: E402
 
 IN_FLIGHT = 64
 PAYLOAD = "x" * 900
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def local_server() -> Iterator[str]:
     """``pydynox local`` in a child process, stopped by its pid afterwards."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pydynox.cli", "local", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("pydynox local did not start") from None
-                time.sleep(0.05)
+    with local_process() as (_, url):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 async def _run(count: int, op: Callable[[int], Awaitable[Any]]) -> float:

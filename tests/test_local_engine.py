@@ -6,13 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,10 +21,10 @@ from pydynox.exceptions import (
     ConnectionException,
     ProvisionedThroughputExceededException,
     ResourceNotFoundException,
-    ValidationException,
 )
 from pydynox.local import LocalEngine
 from pydynox.pytest_plugin import MemoryBackend
+from support.local_server import local_process
 
 
 def test_named_instances_are_isolated() -> None:
@@ -177,87 +171,68 @@ def test_stream_records_and_ttl_expiry(pydynox_memory_backend: MemoryBackend) ->
     assert pydynox_memory_backend.stream_records("streamed") == []
 
 
+PK = {"pk": {"S": "a"}}
+
+
 @pytest.mark.parametrize(
-    ("call", "message"),
+    ("operation", "body", "message"),
     [
-        (lambda c: c.sync_put_item("val", {"pk": "a", "s": set()}), "may not be empty|empty set"),
-        (lambda c: c.sync_put_item("val", {"pk": ""}), "empty string value"),
-        (lambda c: c.sync_put_item("val", {"pk": "a", "big": "x" * 410_000}), "maximum allowed size"),
-        (lambda c: c.sync_put_item("val", {"pk": "k" * 2049}), "2048"),
+        ("PutItem", {"Item": {**PK, "s": {"SS": []}}}, "An string set  may not be empty"),
+        ("PutItem", {"Item": {**PK, "s": {"SS": ["x", "x"]}}}, "contains duplicates"),
+        ("PutItem", {"Item": {"pk": {"S": ""}}}, "cannot contain an empty string value. Key: pk"),
         (
-            lambda c: c.sync_put_item("val", {"pk": "a"}, condition_expression="attribute_exists(status)"),
+            "PutItem",
+            {"Item": {**PK, "big": {"S": "x" * 410_000}}},
+            "Item size has exceeded the maximum allowed size",
+        ),
+        ("PutItem", {"Item": {"pk": {"S": "k" * 2049}}}, "maximum allowed size of 2048 bytes"),
+        ("PutItem", {"Item": {**PK, "n": {"N": "1" * 39}}}, "more than 38 significant digits"),
+        ("PutItem", {"Item": {**PK, "n": {"N": "1E126"}}}, "Number overflow"),
+        ("PutItem", {"Item": {"pk": {"N": "1"}}}, "Type mismatch for key pk expected: S actual: N"),
+        (
+            "PutItem",
+            {"Item": PK, "ConditionExpression": "attribute_exists(status)"},
             "reserved keyword; reserved keyword: status",
         ),
+        ("GetItem", {"Key": {"pk": {"N": "1"}}}, "does not match the schema"),
         (
-            lambda c: c.sync_get_item("val", {"pk": 1}),
-            "does not match the schema",
-        ),
-        (
-            lambda c: c.sync_update_item(
-                "val",
-                {"pk": "a"},
-                update_expression="SET a = :a, a.b = :a",
-                expression_attribute_values={":a": 1},
-            ),
+            "UpdateItem",
+            {
+                "Key": PK,
+                "UpdateExpression": "SET a = :a, a.b = :a",
+                "ExpressionAttributeValues": {":a": {"N": "1"}},
+            },
             "Two document paths overlap",
         ),
         (
-            lambda c: c.sync_put_item(
-                "val",
-                {"pk": "a"},
-                condition_expression="attribute_exists(pk)",
-                expression_attribute_values={":unused": 1},
-            ),
+            "PutItem",
+            {
+                "Item": PK,
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": {":unused": {"N": "1"}},
+            },
             "unused in expressions: keys: {:unused}",
+        ),
+        (
+            "UpdateItem",
+            {"Key": PK, "UpdateExpression": "SET pk = :v", "ExpressionAttributeValues": {":v": {"S": "b"}}},
+            "part of the key",
         ),
     ],
 )
-def test_validation_like_dynamodb(pydynox_memory_backend: MemoryBackend, call: Any, message: str) -> None:
-    client = pydynox_memory_backend.client
-    client.sync_create_table("val", partition_key=("pk", "S"), wait=True)
-    with pytest.raises((ValidationException, TypeError, ValueError), match=message):
-        call(client)
+def test_validation_like_dynamodb(
+    pydynox_memory_backend: MemoryBackend, operation: str, body: dict[str, Any], message: str
+) -> None:
+    # Raw requests, so the engine's own checks answer (the client would refuse some of these itself).
+    engine = pydynox_memory_backend
+    engine.client.sync_create_table("val", partition_key=("pk", "S"), wait=True)
+    status, answer = engine.request(operation, {"TableName": "val", **body})
+    assert status == 400
+    assert answer["__type"].endswith("#ValidationException")
+    assert message in answer["message"]
 
 
 # `pydynox local` over HTTP ---------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def local_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pydynox.cli", "local", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(
-                        f"pydynox local did not start: {proc.stderr and proc.stderr.read()}"
-                    ) from None
-                time.sleep(0.05)
-        yield proc, url
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
 
 
 def boto_for(url: str) -> Any:

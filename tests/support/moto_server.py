@@ -25,7 +25,7 @@ _LOOPBACK = "127.0.0.1"
 _STOP_GRACE_SECONDS = 5.0
 
 
-def _free_port(host: str = _LOOPBACK) -> int:
+def free_port(host: str = _LOOPBACK) -> int:
     """Ask the kernel for an unused port (there is a small race until moto binds it; see ``start``)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
@@ -140,7 +140,7 @@ class MotoServer:
 
     def _spawn(self) -> None:
         assert self.log_path is not None
-        self._port = _free_port()
+        self._port = free_port()
         env = dict(os.environ)
         env.update(
             AWS_ACCESS_KEY_ID="testing",

@@ -10,6 +10,7 @@
 pub mod engine;
 pub mod error;
 pub mod expr;
+mod hash;
 pub mod number;
 pub mod ops;
 pub mod partiql;

@@ -163,6 +163,15 @@ impl Number {
         })
     }
 
+    /// Significant digits (0 for zero): what a number's storage size depends on.
+    pub fn significant_digits(&self) -> u32 {
+        if self.mantissa == 0 {
+            0
+        } else {
+            digit_count(self.mantissa) as u32
+        }
+    }
+
     pub fn is_zero(&self) -> bool {
         self.mantissa == 0
     }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value as Json};
 
 use crate::engine::Engine;
+use crate::hash::fnv1a;
 use crate::ops::tables::create_request;
 use crate::value::item_to_json;
 
@@ -25,15 +26,6 @@ pub struct Wal {
     file: File,
 }
 
-fn checksum(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
-
 fn encode(operation: &str, body: &[u8]) -> Vec<u8> {
     let mut payload = Vec::with_capacity(operation.len() + 1 + body.len());
     payload.extend_from_slice(operation.as_bytes());
@@ -41,7 +33,7 @@ fn encode(operation: &str, body: &[u8]) -> Vec<u8> {
     payload.extend_from_slice(body);
     let mut record = Vec::with_capacity(12 + payload.len());
     record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    record.extend_from_slice(&checksum(&payload).to_le_bytes());
+    record.extend_from_slice(&fnv1a(&payload).to_le_bytes());
     record.extend_from_slice(&payload);
     record
 }
@@ -74,7 +66,7 @@ fn read_records(path: &Path) -> io::Result<(Vec<Record>, u64)> {
         let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let sum = u64::from_le_bytes(header[4..12].try_into().unwrap_or_default());
         let mut payload = vec![0u8; len];
-        if reader.read_exact(&mut payload).is_err() || checksum(&payload) != sum {
+        if reader.read_exact(&mut payload).is_err() || fnv1a(&payload) != sum {
             break;
         }
         let Some(split) = payload.iter().position(|b| *b == b'\n') else {

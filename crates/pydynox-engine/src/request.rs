@@ -109,7 +109,8 @@ pub fn missing(name: &str) -> Error {
     ))
 }
 
-fn lower_first(name: &str) -> String {
+/// `TableName` → `tableName`, as DynamoDB names members in validation messages.
+pub fn lower_first(name: &str) -> String {
     let mut chars = name.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),

@@ -379,7 +379,12 @@ impl Table {
     }
 
     pub fn get(&self, key: &PrimaryKey) -> Option<&Item> {
-        self.items.get(&key.0).and_then(|p| p.get(&key.1))
+        self.get_parts(&key.0, &key.1)
+    }
+
+    /// The item with this partition and sort key (as an index entry holds them, without a copy).
+    pub fn get_parts(&self, partition: &KeyValue, sort: &Option<KeyValue>) -> Option<&Item> {
+        self.items.get(partition).and_then(|p| p.get(sort))
     }
 
     pub fn index(&self, name: &str) -> Result<&Index> {

@@ -75,9 +75,9 @@ impl KeyValue {
 }
 
 fn number_size(n: &Number) -> usize {
-    // DynamoDB stores about two digits per byte plus one byte; the exact figure is not documented.
-    let digits = n.to_string().bytes().filter(u8::is_ascii_digit).count();
-    digits.div_ceil(2) + 1
+    // DynamoDB stores the significant digits, about two per byte, plus one byte (sign and
+    // exponent); 1E+100 is as small as 1. The exact figure is not documented.
+    (n.significant_digits() as usize).div_ceil(2) + 1
 }
 
 impl Value {

@@ -3,6 +3,7 @@
 //! `QueryFilter` / `ScanFilter` (filters), `AttributesToGet` (projection) and `AttributeUpdates`.
 //! The caller refuses requests that mix legacy and expression parameters.
 
+use crate::request::lower_first;
 use serde_json::{Map, Value as Json};
 
 use super::ast::{Comparator, Cond, Condition, KeyCondition, Operand, Path, Update, UpdateAction};
@@ -226,14 +227,6 @@ pub fn filter(
         parts.push(comparison(name, op, args, &lower_first(param))?);
     }
     join(parts, conditional_operator)
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
-        None => String::new(),
-    }
 }
 
 /// `KeyConditions` of a Query, for a key schema.

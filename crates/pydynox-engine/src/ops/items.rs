@@ -128,16 +128,7 @@ pub fn put_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
     let ctx = context(req)?;
     let condition = condition(req, &ctx)?;
     ctx.finish()?;
-    let return_values = req.choice(
-        "ReturnValues",
-        &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
-        "NONE",
-    )?;
-    if !matches!(return_values, "NONE" | "ALL_OLD") {
-        return Err(Error::validation(
-            "ReturnValues can only be ALL_OLD or NONE",
-        ));
-    }
+    let return_values = old_only_return_values(req)?;
     let key = table.validate(&item)?;
     let current = table.get(&key);
     if !check(condition.as_ref(), current)? {
@@ -178,16 +169,7 @@ pub fn delete_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
     let ctx = context(req)?;
     let condition = condition(req, &ctx)?;
     ctx.finish()?;
-    let return_values = req.choice(
-        "ReturnValues",
-        &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
-        "NONE",
-    )?;
-    if !matches!(return_values, "NONE" | "ALL_OLD") {
-        return Err(Error::validation(
-            "ReturnValues can only be ALL_OLD or NONE",
-        ));
-    }
+    let return_values = old_only_return_values(req)?;
     let current = table.get(&key);
     if !check(condition.as_ref(), current)? {
         return Err(condition_failed(req, current)?);
@@ -200,6 +182,21 @@ pub fn delete_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
         false,
     )?;
     Ok(answer(old.filter(|_| return_values == "ALL_OLD"), capacity))
+}
+
+/// ReturnValues of PutItem and DeleteItem: the old item or nothing.
+fn old_only_return_values<'a>(req: &Request<'a>) -> Result<&'a str> {
+    let return_values = req.choice(
+        "ReturnValues",
+        &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
+        "NONE",
+    )?;
+    if !matches!(return_values, "NONE" | "ALL_OLD") {
+        return Err(Error::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        ));
+    }
+    Ok(return_values)
 }
 
 /// The update of an UpdateItem-like request (UpdateExpression, or the legacy AttributeUpdates).

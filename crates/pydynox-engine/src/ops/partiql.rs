@@ -9,6 +9,7 @@ use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::expr::Projection;
 use crate::ops::items::{capacity, read_units, write_units};
+use crate::ops::transact::cancelled;
 use crate::partiql::{parse_statement, Returning, Statement};
 use crate::request::{missing, Request};
 use crate::table::{PrimaryKey, Table};
@@ -470,12 +471,7 @@ pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result
                 Some(e) => error_json(e),
             })
             .collect();
-        let codes: Vec<&str> = reasons.iter().filter_map(|r| r["Code"].as_str()).collect();
-        return Err(Error::new(
-            "TransactionCanceledException",
-            format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")),
-        )
-        .with_extra("CancellationReasons", Json::Array(reasons)));
+        return Err(cancelled(reasons));
     }
     for plan in &plans {
         apply(state, plan, now)?;

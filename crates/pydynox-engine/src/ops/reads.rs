@@ -1,11 +1,14 @@
 //! Query and Scan: key conditions, index reads, filters, projections, Select, Limit, the 1 MB page,
 //! ExclusiveStartKey/LastEvaluatedKey, reverse order and parallel-scan segments.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value as Json};
 
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::expr::{self, Condition, Context, KeyCondition, Projection};
+use crate::hash::fnv1a;
 use crate::ops::items::{capacity, context, projection, read_units};
 use crate::request::Request;
 use crate::table::{Index, IndexPosition, KeySchema, PrimaryKey, ProjectionKind, Table};
@@ -141,8 +144,8 @@ fn start_key(req: &Request, table: &Table, index: Option<&Index>) -> Result<Opti
     Ok(Some((key, position)))
 }
 
-/// Evaluated items in order, each with the key to resume after it.
-type Evaluated<'a> = Box<dyn Iterator<Item = (Item, &'a Item)> + 'a>;
+/// The items a read evaluates, in order (a LastEvaluatedKey is built from the last one only).
+type Evaluated<'a> = Box<dyn Iterator<Item = &'a Item> + 'a>;
 
 fn last_key(table: &Table, index: Option<&Index>, item: &Item) -> Item {
     let mut key = Item::new();
@@ -182,10 +185,11 @@ fn collect(
         last: None,
     };
     let mut evaluated = evaluated.peekable();
-    while let Some((resume, item)) = evaluated.next() {
+    while let Some(item) = evaluated.next() {
+        // Only an index read sees a projection of the item; a table read uses it as stored.
         let visible = match index {
-            Some(i) => i.project(item, &table.schema),
-            None => item.clone(),
+            Some(i) => Cow::Owned(i.project(item, &table.schema)),
+            None => Cow::Borrowed(item),
         };
         page.scanned += 1;
         page.scanned_bytes += item_size(&visible);
@@ -198,7 +202,7 @@ fn collect(
             match shape {
                 Shape::Count => {}
                 Shape::All => page.items.push(item.clone()),
-                Shape::IndexOnly => page.items.push(visible),
+                Shape::IndexOnly => page.items.push(visible.clone().into_owned()),
                 Shape::Projected(p) => page.items.push(p.apply(match index {
                     // A local index reads missing attributes from the table; a global one cannot.
                     Some(i) if i.global => &visible,
@@ -209,7 +213,7 @@ fn collect(
         let full = limit.is_some_and(|l| page.scanned >= l) || page.scanned_bytes >= PAGE_BYTES;
         if full {
             if evaluated.peek().is_some() || limit.is_some() {
-                page.last = Some(resume);
+                page.last = Some(last_key(table, index, item));
             }
             break;
         }
@@ -306,13 +310,10 @@ pub fn query(state: &State, req: &Request) -> Result<Json> {
         None => {
             let start = start.map(|(k, _)| k);
             if start.as_ref().is_some_and(|s| s.0 != partition) {
-                return Err(Error::validation("The provided starting key is invalid: The provided key element does not match the schema"));
+                return Err(invalid_start());
             }
             let iter = table.partition(&partition, start.as_ref().map(|s| &s.1), forward);
-            Box::new(
-                iter.filter(move |(s, _)| sort_ok(s))
-                    .map(move |(_, item)| (last_key(table, None, item), item)),
-            )
+            Box::new(iter.filter(move |(s, _)| sort_ok(s)).map(|(_, item)| item))
         }
         Some(i) => {
             let position = start.and_then(|(_, p)| p);
@@ -322,10 +323,7 @@ pub fn query(state: &State, req: &Request) -> Result<Json> {
             let iter = i.partition(&partition, position.as_ref().map(|p| &p.1), forward);
             Box::new(
                 iter.filter(move |pos| sort_ok(&pos.0))
-                    .filter_map(move |pos| {
-                        let item = table.get(&(pos.1.clone(), pos.2.clone()))?;
-                        Some((last_key(table, Some(i), item), item))
-                    }),
+                    .filter_map(move |pos| table.get_parts(&pos.1, &pos.2)),
             )
         }
     };
@@ -335,18 +333,11 @@ pub fn query(state: &State, req: &Request) -> Result<Json> {
 
 /// Which parallel-scan segment a partition belongs to: a stable hash of the partition key.
 fn segment_of(key: &KeyValue, total: u64) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+    let hash = match key {
+        KeyValue::S(s) => fnv1a(s.as_bytes()),
+        KeyValue::N(n) => fnv1a(n.to_string().as_bytes()),
+        KeyValue::B(b) => fnv1a(b),
     };
-    match key {
-        KeyValue::S(s) => feed(s.as_bytes()),
-        KeyValue::N(n) => feed(n.to_string().as_bytes()),
-        KeyValue::B(b) => feed(b),
-    }
     hash % total
 }
 
@@ -393,7 +384,7 @@ pub fn scan(state: &State, req: &Request) -> Result<Json> {
                 table
                     .all(start.as_ref())
                     .filter(move |((p, _), _)| in_segment(p))
-                    .map(move |(_, item)| (last_key(table, None, item), item)),
+                    .map(|(_, item)| item),
             )
         }
         Some(i) => {
@@ -401,10 +392,7 @@ pub fn scan(state: &State, req: &Request) -> Result<Json> {
             Box::new(
                 i.all(position.as_ref())
                     .filter(move |(p, _)| in_segment(p))
-                    .filter_map(move |(_, pos)| {
-                        let item = table.get(&(pos.1.clone(), pos.2.clone()))?;
-                        Some((last_key(table, Some(i), item), item))
-                    }),
+                    .filter_map(move |(_, pos)| table.get_parts(&pos.1, &pos.2)),
             )
         }
     };

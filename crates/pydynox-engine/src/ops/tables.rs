@@ -288,6 +288,33 @@ fn projection_json(p: &ProjectionKind) -> Json {
     }
 }
 
+/// What defines an index: its name, key schema and projection.
+fn index_definition(i: &Index) -> Json {
+    json!({
+        "IndexName": i.name,
+        "KeySchema": i.schema.to_json(),
+        "Projection": projection_json(&i.projection),
+    })
+}
+
+/// `GlobalSecondaryIndexes` and `LocalSecondaryIndexes` members, each only when there are some.
+fn add_indexes(out: &mut Map<String, Json>, table: &Table, shape: impl Fn(&Index) -> Json) {
+    for (global, member) in [
+        (true, "GlobalSecondaryIndexes"),
+        (false, "LocalSecondaryIndexes"),
+    ] {
+        let indexes: Vec<Json> = table
+            .indexes
+            .iter()
+            .filter(|i| i.global == global)
+            .map(&shape)
+            .collect();
+        if !indexes.is_empty() {
+            out.insert(member.into(), Json::Array(indexes));
+        }
+    }
+}
+
 pub fn describe(table: &Table) -> Json {
     let mut d = Map::new();
     d.insert("TableName".into(), json!(table.name));
@@ -324,38 +351,17 @@ pub fn describe(table: &Table) -> Json {
         json!(table.deletion_protection),
     );
     let index_json = |i: &Index| {
-        let mut o = json!({
-            "IndexName": i.name,
-            "KeySchema": i.schema.to_json(),
-            "Projection": projection_json(&i.projection),
-            "IndexSizeBytes": 0,
-            "ItemCount": i.item_count(),
-            "IndexArn": format!("{}/index/{}", table.arn, i.name),
-        });
+        let mut o = index_definition(i);
+        o["IndexSizeBytes"] = json!(0);
+        o["ItemCount"] = json!(i.item_count());
+        o["IndexArn"] = json!(format!("{}/index/{}", table.arn, i.name));
         if i.global {
             o["IndexStatus"] = json!("ACTIVE");
             o["ProvisionedThroughput"] = throughput_json(i.provisioned);
         }
         o
     };
-    let gsis: Vec<Json> = table
-        .indexes
-        .iter()
-        .filter(|i| i.global)
-        .map(index_json)
-        .collect();
-    let lsis: Vec<Json> = table
-        .indexes
-        .iter()
-        .filter(|i| !i.global)
-        .map(index_json)
-        .collect();
-    if !gsis.is_empty() {
-        d.insert("GlobalSecondaryIndexes".into(), Json::Array(gsis));
-    }
-    if !lsis.is_empty() {
-        d.insert("LocalSecondaryIndexes".into(), Json::Array(lsis));
-    }
+    add_indexes(&mut d, table, index_json);
     if let Some(stream) = &table.stream {
         d.insert(
             "StreamSpecification".into(),
@@ -582,11 +588,7 @@ pub fn list_tags(state: &mut State, req: &Request) -> Result<Json> {
 /// A CreateTable request that recreates `table`'s definition (used to compact the log).
 pub fn create_request(table: &Table) -> Json {
     let index_json = |i: &Index| {
-        let mut o = json!({
-            "IndexName": i.name,
-            "KeySchema": i.schema.to_json(),
-            "Projection": projection_json(&i.projection),
-        });
+        let mut o = index_definition(i);
         if i.global && table.billing_mode == "PROVISIONED" {
             let (r, w) = i.provisioned.unwrap_or((1, 1));
             o["ProvisionedThroughput"] = json!({"ReadCapacityUnits": r, "WriteCapacityUnits": w});
@@ -607,23 +609,8 @@ pub fn create_request(table: &Table) -> Json {
     {
         request["ProvisionedThroughput"] = json!({"ReadCapacityUnits": r, "WriteCapacityUnits": w});
     }
-    let gsis: Vec<Json> = table
-        .indexes
-        .iter()
-        .filter(|i| i.global)
-        .map(index_json)
-        .collect();
-    let lsis: Vec<Json> = table
-        .indexes
-        .iter()
-        .filter(|i| !i.global)
-        .map(index_json)
-        .collect();
-    if !gsis.is_empty() {
-        request["GlobalSecondaryIndexes"] = Json::Array(gsis);
-    }
-    if !lsis.is_empty() {
-        request["LocalSecondaryIndexes"] = Json::Array(lsis);
+    if let Json::Object(members) = &mut request {
+        add_indexes(members, table, index_json);
     }
     if let Some(stream) = &table.stream {
         request["StreamSpecification"] =

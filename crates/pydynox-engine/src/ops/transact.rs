@@ -75,6 +75,25 @@ fn single<'a>(member: &'a Json, allowed: &[&str]) -> Result<(&'a str, Request<'a
     }
 }
 
+/// Capacity units per table, in the order the tables first appear.
+fn add_units(units: &mut Vec<(String, f64)>, table: &str, cost: f64) {
+    match units.iter_mut().find(|(t, _)| t == table) {
+        Some((_, u)) => *u += cost,
+        None => units.push((table.to_owned(), cost)),
+    }
+}
+
+/// TransactionCanceledException with one reason per item (`{"Code": "None"}` for items that were fine).
+pub fn cancelled(reasons: Vec<Json>) -> Error {
+    let codes: Vec<&str> = reasons.iter().filter_map(|r| r["Code"].as_str()).collect();
+    let message = format!(
+        "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+        codes.join(", ")
+    );
+    Error::new("TransactionCanceledException", message)
+        .with_extra("CancellationReasons", Json::Array(reasons))
+}
+
 pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Result<Json> {
     let members = items(req)?;
     let token = req.str("ClientRequestToken")?;
@@ -189,12 +208,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         });
     }
     if failed {
-        let codes: Vec<&str> = reasons.iter().filter_map(|r| r["Code"].as_str()).collect();
-        return Err(Error::new(
-            "TransactionCanceledException",
-            format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", ")),
-        )
-        .with_extra("CancellationReasons", Json::Array(reasons)));
+        return Err(cancelled(reasons));
     }
     let mut units: Vec<(String, f64)> = Vec::new();
     for plan in plans {
@@ -210,10 +224,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         }
         // Transactional writes cost two write units per KB.
         let cost = 2.0 * write_units(plan.size);
-        match units.iter_mut().find(|(t, _)| t == &plan.table) {
-            Some((_, u)) => *u += cost,
-            None => units.push((plan.table, cost)),
-        }
+        add_units(&mut units, &plan.table, cost);
     }
     let capacities: Vec<Json> = units
         .iter()
@@ -264,10 +275,7 @@ pub fn transact_get_items(state: &State, req: &Request) -> Result<Json> {
     for (table, key, projection) in plans {
         let item = table.get(&key);
         let cost = 2.0 * read_units(item.map_or(0, item_size), true);
-        match units.iter_mut().find(|(t, _)| t == &table.name) {
-            Some((_, u)) => *u += cost,
-            None => units.push((table.name.clone(), cost)),
-        }
+        add_units(&mut units, &table.name, cost);
         responses.push(match item {
             Some(item) => {
                 let shown = projection

@@ -196,7 +196,10 @@ def serve(
     engine: str | None = None,
 ) -> Server:
     """Serves a local engine over HTTP; with ``data_dir``, every acknowledged write is kept on disk."""
-    local = LocalEngine(engine if engine is not None else (None if data_dir is not None else "default"))
-    if data_dir is not None:
+    if data_dir is None:
+        local = LocalEngine("default" if engine is None else engine)
+    else:
+        # The log replays into an empty engine: a fresh one unless a name is given.
+        local = LocalEngine(engine)
         local.persist_to(data_dir)
     return local.serve(host, port)
