@@ -30,36 +30,57 @@ static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
 pub struct Shared {
     pub config: ClientConfig,
     pub facts: ClientFacts,
-    /// The SDK client and the runtime generation it was built for (rebuilt in a forked child).
-    sdk: Mutex<Option<(u64, aws_sdk_dynamodb::Client)>>,
+    /// The SDK client, the shared configuration it was built from (for KMS and S3), and the runtime
+    /// generation they were built for (rebuilt in a forked child).
+    sdk: Mutex<Option<SdkSlot>>,
     build_lock: tokio::sync::Mutex<()>,
     limiter: Option<Arc<Semaphore>>,
     pub rate_limit: Option<Arc<RateLimiter>>,
+    /// KMS and S3 clients and the data-key cache (see aws.rs).
+    pub aws: crate::aws::Services,
 }
+
+type SdkSlot = (u64, aws_sdk_dynamodb::Client, Option<aws_types::SdkConfig>);
 
 impl Shared {
     pub async fn sdk(&self) -> Result<aws_sdk_dynamodb::Client, OpError> {
         let generation = runtime::generation();
-        if let Some((g, client)) = self.sdk.lock().as_ref() {
-            if *g == generation {
-                return Ok(client.clone());
+        if let Some(slot) = self.sdk.lock().as_ref() {
+            if slot.0 == generation {
+                return Ok(slot.1.clone());
             }
         }
+        self.build_sdk(generation).await.map(|slot| slot.1)
+    }
+
+    /// The shared configuration the DynamoDB client was built from; None for the embedded engine.
+    pub async fn sdk_base(&self) -> Result<Option<aws_types::SdkConfig>, OpError> {
+        let generation = runtime::generation();
+        if let Some(slot) = self.sdk.lock().as_ref() {
+            if slot.0 == generation {
+                return Ok(slot.2.clone());
+            }
+        }
+        self.build_sdk(generation).await.map(|slot| slot.2)
+    }
+
+    async fn build_sdk(&self, generation: u64) -> Result<SdkSlot, OpError> {
         let _building = self.build_lock.lock().await;
-        if let Some((g, client)) = self.sdk.lock().as_ref() {
-            if *g == generation {
-                return Ok(client.clone());
+        if let Some(slot) = self.sdk.lock().as_ref() {
+            if slot.0 == generation {
+                return Ok(slot.clone());
             }
         }
-        let client = self.config.build().await?;
+        let (client, base) = self.config.build().await?;
         let mut slot = self.sdk.lock();
-        if let Some((_, stale)) = slot.take() {
+        if let Some(stale) = slot.take() {
             // Built for the parent's runtime before a fork: its connection pool refers to threads
             // that do not exist here, so it is abandoned rather than dropped.
             std::mem::forget(stale);
         }
-        *slot = Some((generation, client.clone()));
-        Ok(client)
+        let built = (generation, client, base);
+        *slot = Some(built.clone());
+        Ok(built)
     }
 
     /// Bounds concurrent requests when `max_connections` is set (each in-flight request holds one
@@ -171,6 +192,42 @@ impl CoreClient {
     }
 }
 
+impl CoreClient {
+    /// Runs work that is not a DynamoDB operation (S3 transfers, decoding stored items): no
+    /// operation event, no rate limiting; the same async/sync split as `run`.
+    pub fn run_plain<'py, T, Fut, Conv>(
+        &self,
+        py: Python<'py>,
+        is_async: bool,
+        what: &'static str,
+        make: impl FnOnce(Arc<Shared>) -> Fut,
+        convert: Conv,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<T, OpError>> + Send + 'static,
+        Conv: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+    {
+        if !is_async {
+            warn_if_loop_running(py, what)?;
+        }
+        let fut = make(self.shared.clone());
+        let finish = move |py: Python<'_>, out: Result<T, OpError>| match out {
+            Ok(v) => convert(py, v),
+            Err(e) => Err(e.to_pyerr(py)),
+        };
+        if is_async {
+            runtime::spawn_for_asyncio(py, fut, None, move |py, out| Completion {
+                result: finish(py, out),
+                after: None,
+            })
+        } else {
+            let out = runtime::block_on(py, fut)?;
+            finish(py, out).map(|v| v.into_bound(py))
+        }
+    }
+}
+
 /// A blocking call inside a running event loop stalls every other task: almost always a bug.
 fn warn_if_loop_running(py: Python<'_>, what: &str) -> PyResult<()> {
     let running = GET_RUNNING_LOOP
@@ -193,6 +250,7 @@ impl CoreClient {
         session_token=None, role_arn=None, role_session_name=None, external_id=None,
         connect_timeout=None, read_timeout=None, operation_timeout=None, max_attempts=None,
         retry_mode=None, max_connections=None, proxy_url=None, rate_limit=None,
+        kms_endpoint_url=None, s3_endpoint_url=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -213,7 +271,10 @@ impl CoreClient {
         max_connections: Option<usize>,
         proxy_url: Option<String>,
         rate_limit: Option<&Bound<'_, PyAny>>,
+        kms_endpoint_url: Option<String>,
+        s3_endpoint_url: Option<String>,
     ) -> PyResult<Self> {
+        let aws = crate::aws::Services::new(kms_endpoint_url, s3_endpoint_url)?;
         let rate_limit = limiter_from_py(rate_limit)?;
         let config = ClientConfig::validate(
             region,
@@ -244,6 +305,7 @@ impl CoreClient {
                 build_lock: tokio::sync::Mutex::new(()),
                 limiter,
                 rate_limit,
+                aws,
             }),
         })
     }

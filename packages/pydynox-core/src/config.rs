@@ -12,6 +12,7 @@ use aws_credential_types::Credentials;
 use aws_sdk_dynamodb::config::{Region, SharedCredentialsProvider};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::SdkConfig;
 use pyo3::exceptions::PyValueError;
 use pyo3::PyResult;
 
@@ -28,6 +29,8 @@ pub enum RetryMode {
 pub struct ClientConfig {
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// `endpoint_url` as given to the client (not from the environment): KMS and S3 use it too.
+    pub endpoint_arg: Option<String>,
     pub profile: Option<String>,
     pub access_key: Option<String>,
     pub secret_key: Option<String>,
@@ -137,8 +140,9 @@ impl ClientConfig {
         proxy_url: Option<String>,
     ) -> PyResult<Self> {
         let region = non_empty("region", region)?;
+        let endpoint_arg = non_empty("endpoint_url", endpoint_url)?;
         // The AWS SDKs' standard variables, read here so they hold on every configuration path.
-        let endpoint_url = non_empty("endpoint_url", endpoint_url)?.or_else(|| {
+        let endpoint_url = endpoint_arg.clone().or_else(|| {
             ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"]
                 .iter()
                 .filter_map(|k| std::env::var(k).ok())
@@ -210,6 +214,7 @@ impl ClientConfig {
         Ok(ClientConfig {
             region,
             endpoint_url,
+            endpoint_arg,
             profile: non_empty("profile", profile)?,
             access_key,
             secret_key,
@@ -298,22 +303,18 @@ impl ClientConfig {
         }
     }
 
-    /// Builds the SDK client. Runs on the runtime; may read profile files or reach credential
-    /// endpoints when the configuration asks for the standard chain.
-    pub async fn build(&self) -> Result<aws_sdk_dynamodb::Client, OpError> {
-        let memory = self
-            .endpoint_url
-            .as_deref()
-            .and_then(crate::local::parse_memory_url)
-            .transpose()
-            .map_err(OpError::config)?;
+    /// What every AWS client of this DynamoDB client shares: region, credentials (one provider and one
+    /// identity cache for DynamoDB, KMS and S3), retries, timeouts and the proxy. Runs on the runtime;
+    /// may read profile files or reach credential endpoints when the configuration asks for the
+    /// standard chain. `memory`: for the embedded engine, which needs no real credentials or region.
+    pub async fn base_config(&self, memory: bool) -> Result<SdkConfig, OpError> {
         let explicit = self
             .static_credentials()
             .filter(|_| self.profile.is_none() && self.role_arn.is_none());
         // The embedded engine needs no credentials and no real region: never reach for the
         // credential chain (files, IMDS) just to sign requests nobody checks.
-        let (explicit, region) = match &memory {
-            Some(_) => (
+        let (explicit, region) = if memory {
+            (
                 explicit.or_else(|| {
                     Some(Credentials::new(
                         "memory",
@@ -325,14 +326,15 @@ impl ClientConfig {
                 }),
                 self.static_region()
                     .or_else(|| Some("us-east-1".to_owned())),
-            ),
-            None => (explicit, self.static_region()),
+            )
+        } else {
+            (explicit, self.static_region())
         };
         let mut builder = match (explicit, region) {
-            (Some(creds), Some(region)) => aws_sdk_dynamodb::config::Builder::new()
+            (Some(creds), Some(region)) => SdkConfig::builder()
                 .behavior_version(BehaviorVersion::latest())
                 .region(Region::new(region))
-                .credentials_provider(creds),
+                .credentials_provider(SharedCredentialsProvider::new(creds)),
             _ => {
                 let sdk_config = self.load_shared_config().await?;
                 if sdk_config.region().is_none() {
@@ -340,7 +342,7 @@ impl ClientConfig {
                         "no AWS region: pass region=..., or set AWS_REGION, or configure one in the AWS profile",
                     ));
                 }
-                let mut b = aws_sdk_dynamodb::config::Builder::from(&sdk_config);
+                let mut b = sdk_config.to_builder();
                 if let Some(role) = &self.role_arn {
                     let mut assume = aws_config::sts::AssumeRoleProvider::builder(role)
                         .session_name(
@@ -352,15 +354,32 @@ impl ClientConfig {
                         assume = assume.external_id(ext);
                     }
                     let provider = assume.configure(&sdk_config).build().await;
-                    b = b.credentials_provider(SharedCredentialsProvider::new(provider));
+                    b.set_credentials_provider(Some(SharedCredentialsProvider::new(provider)));
                 }
                 b
             }
         };
         builder = builder
             .retry_config(self.retry_config())
-            .timeout_config(self.timeout_config())
-            .interceptor(AttemptTracker);
+            .timeout_config(self.timeout_config());
+        if let Some(proxy) = &self.proxy_url {
+            builder = builder.http_client(proxy_http_client(proxy)?);
+        }
+        Ok(builder.build())
+    }
+
+    /// Builds the DynamoDB client, and hands back the shared configuration it was built from (None
+    /// for the embedded engine, whose configuration is no use to other AWS services).
+    pub async fn build(&self) -> Result<(aws_sdk_dynamodb::Client, Option<SdkConfig>), OpError> {
+        let memory = self
+            .endpoint_url
+            .as_deref()
+            .and_then(crate::local::parse_memory_url)
+            .transpose()
+            .map_err(OpError::config)?;
+        let base = self.base_config(memory.is_some()).await?;
+        let mut builder =
+            aws_sdk_dynamodb::config::Builder::from(&base).interceptor(AttemptTracker);
         if let Some(name) = &memory {
             builder = builder.endpoint_url("http://localhost").http_client(
                 crate::local::transport::http_client(crate::local::instance(name)),
@@ -368,10 +387,8 @@ impl ClientConfig {
         } else if let Some(url) = &self.endpoint_url {
             builder = builder.endpoint_url(url.trim_end_matches('/'));
         }
-        if let Some(proxy) = &self.proxy_url {
-            builder = builder.http_client(proxy_http_client(proxy)?);
-        }
-        Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
+        let client = aws_sdk_dynamodb::Client::from_conf(builder.build());
+        Ok((client, memory.is_none().then_some(base)))
     }
 
     async fn load_shared_config(&self) -> Result<aws_config::SdkConfig, OpError> {
@@ -389,7 +406,9 @@ impl ClientConfig {
     }
 }
 
-fn proxy_http_client(url: &str) -> Result<aws_sdk_dynamodb::config::SharedHttpClient, OpError> {
+fn proxy_http_client(
+    url: &str,
+) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, OpError> {
     use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, Connector};
     let proxy =
         ProxyConfig::all(url).map_err(|e| OpError::config(format!("proxy_url {url:?}: {e}")))?;

@@ -32,6 +32,12 @@ pub enum Extra {
         writes: Vec<(String, bool, Item)>,
         cause: Option<Box<OpError>>,
     },
+    /// ItemTooLargeException found once compressed and encrypted attributes were encoded.
+    TooLarge {
+        size: usize,
+        max_size: usize,
+        key: Item,
+    },
     /// UnprocessedKeysException: what was read, and the keys that were not, after every retry.
     Unread {
         items: Vec<Item>,
@@ -101,12 +107,24 @@ impl OpError {
             .getattr(self.class)
             .or_else(|_| module.getattr("PydynoxException"))?;
         let kwargs = PyDict::new(py);
+        if let Extra::TooLarge {
+            size,
+            max_size,
+            key,
+        } = &self.extra
+        {
+            // ItemTooLargeException takes its numbers first and the message by name.
+            kwargs.set_item("message", &self.message)?;
+            kwargs.set_item("table", &self.table)?;
+            let exc = cls.call((*size, *max_size, item_to_py(py, key)?), Some(&kwargs))?;
+            return Ok(PyErr::from_value(exc));
+        }
         kwargs.set_item("code", &self.code)?;
         kwargs.set_item("request_id", &self.request_id)?;
         kwargs.set_item("status_code", self.status_code)?;
         kwargs.set_item("table", &self.table)?;
         match &self.extra {
-            Extra::None => {}
+            Extra::None | Extra::TooLarge { .. } => {}
             Extra::Item(item) => {
                 let item = item.as_ref().map(|i| item_to_py(py, i)).transpose()?;
                 kwargs.set_item("item", item)?;

@@ -214,6 +214,8 @@ pub struct OpStats {
     pub consumed: BTreeMap<String, (f64, f64)>,
     /// Write/read requests DynamoDB handed back unprocessed and that were sent again.
     pub unprocessed_retries: u32,
+    /// KMS requests made to encrypt or decrypt attributes (cache misses only).
+    pub kms_calls: u32,
 }
 
 impl OpStats {
@@ -257,6 +259,7 @@ impl OpStats {
             *self.scanned_count.get_or_insert(0) += n;
         }
         self.unprocessed_retries += other.unprocessed_retries;
+        self.kms_calls += other.kms_calls;
         if other.request_id.is_some() {
             self.request_id = other.request_id;
         }
@@ -389,6 +392,9 @@ pub struct OperationEvent {
     pub throttles: u32,
     #[pyo3(get)]
     pub unprocessed_retries: u32,
+    /// KMS requests this operation made for encrypted attributes (data keys the cache lacked).
+    #[pyo3(get)]
+    pub kms_calls: u32,
     #[pyo3(get)]
     pub consumed_rcu: Option<f64>,
     #[pyo3(get)]
@@ -496,6 +502,7 @@ impl OperationEvent {
             retry_errors,
             throttles,
             unprocessed_retries: stats.unprocessed_retries,
+            kms_calls: stats.kms_calls,
             consumed_rcu: rcu,
             consumed_wcu: wcu,
             consumed_by_table: stats.consumed.clone(),

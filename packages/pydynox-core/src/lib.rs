@@ -5,9 +5,13 @@
 // exists on the failure path, so its size does not matter for the calls that succeed.
 #![allow(clippy::result_large_err)]
 
+mod aws;
 mod client;
+mod codec;
 mod config;
 mod convert;
+#[cfg(feature = "kms")]
+mod crypto;
 mod errors;
 mod events;
 mod local;
@@ -15,6 +19,8 @@ mod model;
 mod ops;
 mod rate_limit;
 mod runtime;
+#[cfg(feature = "s3")]
+mod s3;
 mod streams;
 
 use pyo3::prelude::*;
@@ -27,6 +33,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ops::query::Page>()?;
     m.add_class::<model::ModelSchema>()?;
     m.add_class::<model::Snapshot>()?;
+    m.add_class::<codec::Sealed>()?;
+    m.add_class::<codec::EncryptedValue>()?;
     m.add_class::<rate_limit::FixedRate>()?;
     m.add_class::<rate_limit::AdaptiveRate>()?;
     m.add_class::<local::handle::LocalEngine>()?;
@@ -38,6 +46,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(runtime::_shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(events::_set_listening, m)?)?;
     m.add_function(wrap_pyfunction!(streams::decode_stream_image, m)?)?;
+    m.add_function(wrap_pyfunction!(aws::aws_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(codec::check_compression, m)?)?;
+    m.add("HAS_KMS", cfg!(feature = "kms"))?;
+    m.add("HAS_S3", cfg!(feature = "s3"))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -76,7 +76,7 @@ pub fn decode_stream_image<'py>(
     })?;
     let item = wire_map(dict, 0).map_err(|e| e.into_pyerr(what))?;
     match model {
-        Some(schema) => schema.get().hydrate(py, item),
+        Some(schema) => schema.get().hydrate_stored(py, item),
         None => Ok(item_to_py(py, &item)?.into_any()),
     }
 }

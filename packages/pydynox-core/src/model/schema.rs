@@ -15,6 +15,7 @@ use pyo3::types::{
 use pyo3::{ffi, intern};
 
 use super::snapshot::Snapshot;
+use crate::codec::{EncryptedValue, ItemCodecs, Sealed};
 use crate::convert::{av_to_py, decimal_type, n_to_py, py_to_item, py_to_value, type_name, Item};
 
 /// What DynamoDB type an attribute holds; plain kinds load and dump without a Python call.
@@ -116,7 +117,7 @@ impl Kind {
     }
 }
 
-fn type_letter(av: &AttributeValue) -> &'static str {
+pub fn type_letter(av: &AttributeValue) -> &'static str {
     match av {
         AttributeValue::S(_) => "S",
         AttributeValue::N(_) => "N",
@@ -156,6 +157,10 @@ struct Field {
     dump: Option<Py<PyAny>>,
     /// Called (no arguments) for a value when the stored item lacks the attribute.
     default: Option<Py<PyAny>>,
+    /// Index of the attribute's codec (compressed or encrypted) in the schema's `ItemCodecs`.
+    codec: Option<usize>,
+    encrypted: bool,
+    write_only: bool,
 }
 
 impl Field {
@@ -195,8 +200,20 @@ impl Field {
         }
     }
 
-    /// The stored form of a value, checked against the attribute's kind.
+    /// The stored form of a value, checked against the attribute's kind. An encrypted attribute may
+    /// hold a ciphertext as loaded (`EncryptedValue`): its stored bytes, kept as they are.
     fn to_av(&self, v: &Bound<'_, PyAny>) -> PyResult<AttributeValue> {
+        if let Ok(enc) = v.cast::<EncryptedValue>() {
+            if !self.encrypted {
+                return Err(PyTypeError::new_err(format!(
+                    "{}: an EncryptedValue belongs in an encrypted attribute, not in {}",
+                    self.label, self.attr_type
+                )));
+            }
+            return Ok(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
+                enc.get().stored.clone(),
+            )));
+        }
         if !self.kind.accepts(v)? {
             return Err(PyTypeError::new_err(format!(
                 "{}: {} expects {}, got {} {}",
@@ -262,6 +279,9 @@ pub struct ModelSchema {
     reserved: Arc<HashSet<String>>,
     /// Discriminator value → schema of the subclass it names (every descendant of this class).
     subclasses: Arc<RwLock<HashMap<String, Py<ModelSchema>>>>,
+    /// The compressed and encrypted attributes, shared with the snapshots and sealed values that
+    /// operations encode.
+    pub codecs: Option<Arc<ItemCodecs>>,
 }
 
 type FieldSpec = (
@@ -278,9 +298,13 @@ type FieldSpec = (
 impl ModelSchema {
     /// `fields`: `(db_name, py_name, kind, attr_type, load, dump, default_factory)` per attribute.
     #[new]
+    ///
+    /// `codecs`: `(db_name, spec)` for the compressed and encrypted attributes (see
+    /// `ItemCodecs::from_py`); `key_names`: the table's key attributes; `max_size`: the item size
+    /// limit checked once those attributes are encoded.
     #[pyo3(signature = (
         cls, fields, discriminator=None, pydantic=false, private_defaults=None, keep_undeclared=false,
-        reserved=None,
+        reserved=None, codecs=None, key_names=None, max_size=400 * 1024,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -292,8 +316,36 @@ impl ModelSchema {
         private_defaults: Option<Py<PyDict>>,
         keep_undeclared: bool,
         reserved: Option<HashSet<String>>,
+        codecs: Option<Vec<(String, Bound<'_, PyTuple>)>>,
+        key_names: Option<Vec<String>>,
+        max_size: usize,
     ) -> PyResult<Self> {
         let model = cls.qualname()?.to_string();
+        let labels: HashMap<&String, String> = fields
+            .iter()
+            .map(|(db, name, ..)| (db, format!("{model}.{name}")))
+            .collect();
+        let codecs = match codecs.filter(|c| !c.is_empty()) {
+            Some(specs) => {
+                let specs = specs
+                    .into_iter()
+                    .map(|(db, spec)| {
+                        let label = labels.get(&db).cloned().ok_or_else(|| {
+                            PyValueError::new_err(format!(
+                                "{model}: no attribute is stored as {db:?}"
+                            ))
+                        })?;
+                        Ok((db, label, spec))
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Some(Arc::new(ItemCodecs::from_py(
+                    specs,
+                    key_names.unwrap_or_default(),
+                    max_size,
+                )?))
+            }
+            None => None,
+        };
         let mut by_db_name = HashMap::with_capacity(fields.len());
         let mut compiled = Vec::with_capacity(fields.len());
         for (i, (db, name, kind, attr_type, load, dump, default)) in fields.into_iter().enumerate()
@@ -303,7 +355,15 @@ impl ModelSchema {
                     "{model}: two attributes are stored under the name {db:?}"
                 )));
             }
+            let codec = codecs.as_ref().and_then(|c| c.index(&db));
+            let (encrypted, write_only) = match (&codecs, codec) {
+                (Some(c), Some(i)) => (c.fields[i].encrypted(), c.fields[i].write_only()),
+                _ => (false, false),
+            };
             compiled.push(Field {
+                codec,
+                encrypted,
+                write_only,
                 db_name: PyString::intern(py, &db).unbind(),
                 py_name: PyString::intern(py, &name).unbind(),
                 label: format!("{model}.{name}"),
@@ -326,6 +386,37 @@ impl ModelSchema {
             keep_undeclared,
             reserved: Arc::new(reserved.unwrap_or_default()),
             subclasses: Arc::new(RwLock::new(HashMap::new())),
+            codecs,
+        })
+    }
+
+    /// Whether items of the model (or of its subclasses) hold compressed or encrypted attributes
+    /// that reads decode.
+    #[getter]
+    fn has_codecs(&self) -> bool {
+        self.decoder().is_some()
+    }
+
+    /// A value for an update of a compressed or encrypted attribute: encoded inside the operation.
+    fn seal(&self, db_name: &str, value: &Bound<'_, PyAny>) -> PyResult<Sealed> {
+        let (codecs, f) = match (&self.codecs, self.by_db_name.get(db_name)) {
+            (Some(c), Some(&i)) if self.fields[i].codec.is_some() => (c, &self.fields[i]),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "{db_name:?} is not a compressed or encrypted attribute"
+                )))
+            }
+        };
+        let stored = value.cast::<EncryptedValue>().is_ok();
+        let value = match &f.dump {
+            Some(dump) if !stored => dump.bind(value.py()).call1((value,))?,
+            _ => value.clone(),
+        };
+        Ok(Sealed {
+            codecs: codecs.clone(),
+            field: f.codec.unwrap_or(0),
+            value: f.to_av(&value)?,
+            stored,
         })
     }
 
@@ -342,6 +433,7 @@ impl ModelSchema {
             keep_undeclared: self.keep_undeclared,
             reserved: Arc::clone(&self.reserved),
             subclasses: Arc::clone(&self.subclasses),
+            codecs: self.codecs.clone(),
         }
     }
 
@@ -383,10 +475,11 @@ impl ModelSchema {
         };
         let changed = PyDict::new(py);
         let removed = PyList::empty(py);
+        let mut passthrough = Vec::new();
         for f in self.fields.iter() {
             let mut value = values.get_item(f.py_name.bind(py))?;
             if let (Some(v), Some(dump)) = (&value, &f.dump) {
-                if !v.is_none() {
+                if !v.is_none() && v.cast::<EncryptedValue>().is_err() {
                     value = Some(dump.bind(py).call1((v,))?);
                 }
             }
@@ -400,13 +493,28 @@ impl ModelSchema {
                 continue;
             };
             let av = f.to_av(&value)?;
+            let stored = value.cast::<EncryptedValue>().is_ok();
             let unchanged = base.as_ref().is_some_and(|b| {
                 b.item
                     .get(&f.db_name_str)
                     .is_some_and(|old| same_value(old, &av))
             });
             if !unchanged {
-                changed.set_item(f.db_name.bind(py), &value)?;
+                match (&self.codecs, f.codec) {
+                    (Some(codecs), Some(i)) => changed.set_item(
+                        f.db_name.bind(py),
+                        Sealed {
+                            codecs: codecs.clone(),
+                            field: i,
+                            value: av.clone(),
+                            stored,
+                        },
+                    )?,
+                    _ => changed.set_item(f.db_name.bind(py), &value)?,
+                }
+            }
+            if stored {
+                passthrough.push(f.db_name_str.clone());
             }
             item.insert(f.db_name_str.clone(), av);
         }
@@ -433,7 +541,12 @@ impl ModelSchema {
                 item.insert(name, av);
             }
         }
-        Ok((Snapshot { item }, changed, removed))
+        let snapshot = Snapshot {
+            item,
+            codecs: self.codecs.clone(),
+            passthrough,
+        };
+        Ok((snapshot, changed, removed))
     }
 
     /// One value in its stored form, checked: used for keys, conditions and updates.
@@ -447,6 +560,13 @@ impl ModelSchema {
             return Ok(value.clone());
         };
         let f = &self.fields[i];
+        if f.codec.is_some() {
+            return Err(PyTypeError::new_err(format!(
+                "{}: a compressed or encrypted attribute's stored value differs from its value, so it \
+                 cannot be compared or used in a key; only set(), remove(), exists() and not_exists() apply",
+                f.label
+            )));
+        }
         let value = match &f.dump {
             Some(dump) if !value.is_none() => dump.bind(py).call1((value,))?,
             _ => value.clone(),
@@ -476,19 +596,37 @@ impl ModelSchema {
         self.subclasses.read().get(value).map(|s| s.clone_ref(py))
     }
 
-    /// Builds an instance from a stored item; the item becomes the instance's snapshot.
+    /// Builds an instance from an item whose compressed and encrypted attributes were decoded (or
+    /// that never had any); the item becomes the instance's snapshot.
     pub fn hydrate<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyAny>> {
         if let Some(sub) = self.pick(py, &item) {
-            return sub.get().build(py, item, self.apply_defaults);
+            return sub.get().build(py, item, self.apply_defaults, false);
         }
-        self.build(py, item, self.apply_defaults)
+        self.build(py, item, self.apply_defaults, false)
     }
 
+    /// Builds an instance from an item as stored, read without any I/O (a stream image): compressed
+    /// attributes are decompressed, encrypted ones load as `EncryptedValue`.
+    pub fn hydrate_stored<'py>(
+        &self,
+        py: Python<'py>,
+        mut item: Item,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let schema = self.pick(py, &item);
+        let schema = schema.as_ref().map_or(self, |s| s.get());
+        if let Some(codecs) = &schema.codecs {
+            crate::codec::decode_item_offline(codecs, &mut item).map_err(|e| e.to_pyerr(py))?;
+        }
+        schema.build(py, item, self.apply_defaults, true)
+    }
+
+    /// `stream`: encrypted attributes hold their stored form (not only the `WriteOnly` ones).
     fn build<'py>(
         &self,
         py: Python<'py>,
         item: Item,
         defaults: bool,
+        stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let object_new = OBJECT_NEW.get_or_try_init(py, || {
             py.import("builtins")?
@@ -503,6 +641,7 @@ impl ModelSchema {
         } else {
             None
         };
+        let mut passthrough = Vec::new();
         for f in self.fields.iter() {
             let value = match item.get(&f.db_name_str) {
                 Some(AttributeValue::Null(_)) | None => match &f.default {
@@ -513,7 +652,19 @@ impl ModelSchema {
                     if let Some(set) = &fields_set {
                         set.add(f.py_name.bind(py))?;
                     }
-                    f.load(py, av)?
+                    match av {
+                        AttributeValue::B(stored) if f.encrypted && (f.write_only || stream) => {
+                            passthrough.push(f.db_name_str.clone());
+                            Bound::new(
+                                py,
+                                EncryptedValue {
+                                    stored: stored.as_ref().to_vec(),
+                                },
+                            )?
+                            .into_any()
+                        }
+                        _ => f.load(py, av)?,
+                    }
                 }
             };
             values.set_item(f.py_name.bind(py), value)?;
@@ -529,7 +680,14 @@ impl ModelSchema {
             }
         }
         set_raw(&obj, intern!(py, "__dict__"), values.as_any())?;
-        let snapshot = Bound::new(py, Snapshot { item })?;
+        let snapshot = Bound::new(
+            py,
+            Snapshot {
+                item,
+                codecs: self.codecs.clone(),
+                passthrough,
+            },
+        )?;
         match fields_set {
             None => set_raw(&obj, intern!(py, "_pydynox_snapshot"), snapshot.as_any())?,
             Some(fields_set) => {
@@ -552,6 +710,45 @@ impl ModelSchema {
             }
         }
         Ok(obj)
+    }
+}
+
+/// What decodes the items a read of a model returns: the model's own codecs, or those of the
+/// subclass an item's discriminator names. Holds no Python state that needs the GIL.
+pub struct Decoder {
+    own: Option<Arc<ItemCodecs>>,
+    discriminator: Option<String>,
+    subclasses: Arc<RwLock<HashMap<String, Py<ModelSchema>>>>,
+}
+
+impl crate::codec::CodecsOf for Decoder {
+    fn codecs_of(&self, item: &Item) -> Option<Arc<ItemCodecs>> {
+        if let Some(d) = &self.discriminator {
+            if let Some(AttributeValue::S(value)) = item.get(d) {
+                if let Some(sub) = self.subclasses.read().get(value) {
+                    return sub.get().codecs.clone();
+                }
+            }
+        }
+        self.own.clone()
+    }
+}
+
+impl ModelSchema {
+    /// None when neither this model nor any of its subclasses has compressed or encrypted
+    /// attributes: reads then skip decoding altogether.
+    pub fn decoder(&self) -> Option<Decoder> {
+        let any_sub = self.discriminator.is_some()
+            && self
+                .subclasses
+                .read()
+                .values()
+                .any(|s| s.get().codecs.is_some());
+        (self.codecs.is_some() || any_sub).then(|| Decoder {
+            own: self.codecs.clone(),
+            discriminator: self.discriminator.clone(),
+            subclasses: Arc::clone(&self.subclasses),
+        })
     }
 }
 

@@ -4,15 +4,23 @@
 //! instance's current values with it, by value, so an in-place `tags.append(...)` is a change like
 //! any other; attributes the model does not declare stay in the snapshot and are never dropped.
 
+use std::sync::Arc;
+
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::size::item_size;
+use crate::codec::ItemCodecs;
 use crate::convert::{av_to_py, item_to_py, Item};
 
 #[pyclass(module = "pydynox._core", frozen)]
 pub struct Snapshot {
+    /// The logical item: compressed and encrypted attributes hold their values, not their stored
+    /// form (the operation that writes the snapshot encodes them).
     pub item: Item,
+    pub codecs: Option<Arc<ItemCodecs>>,
+    /// Encrypted attributes that hold a ciphertext as loaded (`EncryptedValue`): written as they are.
+    pub passthrough: Vec<String>,
 }
 
 #[pymethods]
@@ -20,6 +28,13 @@ impl Snapshot {
     /// The item's size in bytes by DynamoDB's rules (the 400 KB limit applies to this number).
     fn size(&self) -> usize {
         item_size(&self.item)
+    }
+
+    /// Whether compressed or encrypted attributes are encoded when the item is sent (the operation
+    /// then checks the size of the encoded item).
+    #[getter]
+    fn encoded_later(&self) -> bool {
+        self.codecs.is_some()
     }
 
     /// The named attributes as a plain dict (e.g. the key of the item).

@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 use super::item::about_table;
 use super::{key_from_py, paths_from_py, projection_from_paths, require_table, Names};
 use crate::client::{CoreClient, Shared};
+use crate::codec::{encode_item, ItemCodecs};
 use crate::convert::{items_to_py, py_to_item, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
@@ -81,9 +82,13 @@ enum WriteOp {
     Delete(Item),
 }
 
+/// A model's compressed and encrypted attributes, encoded just before the write is sent.
+type Encode = (Arc<ItemCodecs>, Vec<String>);
+
 struct Write {
     table: String,
     op: WriteOp,
+    encode: Option<Encode>,
 }
 
 impl Write {
@@ -114,6 +119,7 @@ impl Write {
         Some(Write {
             table: table.to_owned(),
             op,
+            encode: None,
         })
     }
 }
@@ -144,6 +150,23 @@ async fn write_chunk(
     backoff: Backoff,
     stats: &mut OpStats,
 ) -> Result<(), ChunkFailure> {
+    let mut chunk = chunk;
+    let mut failed = None;
+    for w in chunk.iter_mut() {
+        if let (Some((codecs, passthrough)), WriteOp::Put(item)) = (w.encode.take(), &mut w.op) {
+            if let Err(e) = encode_item(shared, &w.table, &codecs, item, &passthrough, stats).await
+            {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = failed {
+        return Err(ChunkFailure {
+            unwritten: chunk,
+            cause: Some(e),
+        });
+    }
     let mut pending: Pending = HashMap::new();
     for w in chunk {
         match w.into_request() {
@@ -308,24 +331,32 @@ fn items_from_list(
     for (i, entry) in list.enumerate() {
         let entry = entry?;
         let label = format!("{what}[{i}]");
-        out.push(write_value(&entry, &label, is_key)?);
+        out.push(write_value(&entry, &label, is_key)?.0);
     }
     Ok(out)
 }
 
-/// A put item (a dict, or the Snapshot a model dumped) or a delete key.
-fn write_value(entry: &Bound<'_, PyAny>, label: &str, is_key: bool) -> PyResult<Item> {
+/// A put item (a dict, or the Snapshot a model dumped, with what it needs encoded) or a delete key.
+fn write_value(
+    entry: &Bound<'_, PyAny>,
+    label: &str,
+    is_key: bool,
+) -> PyResult<(Item, Option<Encode>)> {
     if is_key {
-        return key_from_py(entry, label);
+        return Ok((key_from_py(entry, label)?, None));
     }
-    let item = match entry.cast::<Snapshot>() {
-        Ok(snapshot) => snapshot.get().item.clone(),
-        Err(_) => py_to_item(entry, label)?,
+    let (item, encode) = match entry.cast::<Snapshot>() {
+        Ok(snapshot) => {
+            let s = snapshot.get();
+            let encode = s.codecs.clone().map(|c| (c, s.passthrough.clone()));
+            (s.item.clone(), encode)
+        }
+        Err(_) => (py_to_item(entry, label)?, None),
     };
     if item.is_empty() {
         return Err(PyValueError::new_err(format!("{label} is empty")));
     }
-    Ok(item)
+    Ok((item, encode))
 }
 
 /// `[(table, "put" | "delete", item or key), ...]` from Python.
@@ -344,16 +375,19 @@ fn writes_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Write>> {
                 ))
             })?;
         require_table(&table)?;
-        let op = match kind.as_str() {
-            "put" => WriteOp::Put(write_value(&value, &label, false)?),
-            "delete" => WriteOp::Delete(write_value(&value, &label, true)?),
+        let (op, encode) = match kind.as_str() {
+            "put" => {
+                let (item, encode) = write_value(&value, &label, false)?;
+                (WriteOp::Put(item), encode)
+            }
+            "delete" => (WriteOp::Delete(write_value(&value, &label, true)?.0), None),
             other => {
                 return Err(PyValueError::new_err(format!(
                     "{label}: the kind is \"put\" or \"delete\", got {other:?}"
                 )))
             }
         };
-        out.push(Write { table, op });
+        out.push(Write { table, op, encode });
     }
     Ok(out)
 }
@@ -588,6 +622,7 @@ impl CoreClient {
             .map(|item| Write {
                 table: table.clone(),
                 op: WriteOp::Put(item),
+                encode: None,
             })
             .collect();
         writes.extend(
@@ -596,6 +631,7 @@ impl CoreClient {
                 .map(|key| Write {
                     table: table.clone(),
                     op: WriteOp::Delete(key),
+                    encode: None,
                 }),
         );
         let mut spec = batch_write_spec(&writes);

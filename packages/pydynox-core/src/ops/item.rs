@@ -8,15 +8,18 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use super::query::page_codecs;
 use super::{
     key_from_py, on_condition_failure, paths_from_py, projection_from_paths, require_table,
     return_value, ExprArgs,
 };
-use crate::client::CoreClient;
+use crate::client::{CoreClient, Shared};
+use crate::codec::{decode_items, encode_item, encode_sealed};
 use crate::convert::{py_to_item, py_to_value, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
 use crate::model::schema::item_out;
+use crate::model::schema::Decoder;
 use crate::model::{ModelSchema, Snapshot};
 
 /// Adds the table to errors that are about it, so "not found" says which table.
@@ -46,6 +49,25 @@ fn metrics_or_item(
     }
 }
 
+/// A returned item with its compressed and encrypted attributes decoded.
+async fn decoded(
+    shared: &Shared,
+    table: &str,
+    decoder: Option<&Decoder>,
+    item: Option<Item>,
+    stats: &mut OpStats,
+) -> Result<Option<Item>, OpError> {
+    match (decoder, item) {
+        (Some(decoder), Some(item)) => {
+            let mut items = [item];
+            decode_items(shared, table, decoder, &mut items, stats).await?;
+            let [item] = items;
+            Ok(Some(item))
+        }
+        (_, item) => Ok(item),
+    }
+}
+
 fn expression_param(spec: &mut OpSpec, name: &'static str, expr: &Option<String>) {
     spec.param(name, || expr.clone().map(ParamValue::Str));
 }
@@ -70,9 +92,12 @@ impl CoreClient {
         return_values: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
-        let item = match item.cast::<Snapshot>() {
-            Ok(snapshot) => snapshot.get().item.clone(),
-            Err(_) => py_to_item(item, "item")?,
+        let (item, codecs, passthrough) = match item.cast::<Snapshot>() {
+            Ok(snapshot) => {
+                let s = snapshot.get();
+                (s.item.clone(), s.codecs.clone(), s.passthrough.clone())
+            }
+            Err(_) => (py_to_item(item, "item")?, None, Vec::new()),
         };
         if item.is_empty() {
             return Err(PyValueError::new_err(
@@ -80,6 +105,7 @@ impl CoreClient {
             ));
         }
         let expr = ExprArgs::from_py(expression_attribute_names, expression_attribute_values)?;
+        expr.refuse_sealed()?;
         let rv = return_value(return_values.as_deref(), &["ALL_OLD"])?;
         let wants_item = rv.is_some();
         let mut spec = OpSpec::new("PutItem", Some(&table));
@@ -91,6 +117,11 @@ impl CoreClient {
             move |shared| async move {
                 let mut stats = OpStats::default();
                 let result = async {
+                    let mut item = item;
+                    if let Some(codecs) = &codecs {
+                        encode_item(&shared, &table, codecs, &mut item, &passthrough, &mut stats)
+                            .await?;
+                    }
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
                     let (names, values) = expr.finish();
@@ -132,7 +163,7 @@ impl CoreClient {
 
     #[pyo3(signature = (
         is_async, table, key, consistent_read=false, projection=None, expression_attribute_names=None,
-        model=None,
+        model=None, decode=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn get_item<'py>(
@@ -145,9 +176,11 @@ impl CoreClient {
         projection: Option<&Bound<'py, PyAny>>,
         expression_attribute_names: Option<&Bound<'py, PyAny>>,
         model: Option<Py<ModelSchema>>,
+        decode: Option<Py<ModelSchema>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
         let key = key_from_py(key, "key")?;
+        let codecs = page_codecs(model.as_ref(), decode.as_ref());
         let mut expr = ExprArgs::from_py(expression_attribute_names, None)?;
         let projection = match paths_from_py(projection)? {
             Some(paths) => Some(projection_from_paths(&paths, expr.names_mut())?),
@@ -182,7 +215,7 @@ impl CoreClient {
                     stats.request_id = request_id_of(&out);
                     stats.add_capacity(out.consumed_capacity(), false);
                     stats.add_counts(i32::from(out.item.is_some()), i32::from(out.item.is_some()));
-                    Ok(out.item)
+                    decoded(&shared, &table, codecs.as_ref(), out.item, &mut stats).await
                 }
                 .await;
                 (result, stats)
@@ -216,6 +249,7 @@ impl CoreClient {
         require_table(&table)?;
         let key = key_from_py(key, "key")?;
         let expr = ExprArgs::from_py(expression_attribute_names, expression_attribute_values)?;
+        expr.refuse_sealed()?;
         let rv = return_value(return_values.as_deref(), &["ALL_OLD"])?;
         let wants_item = rv.is_some();
         let mut spec = OpSpec::new("DeleteItem", Some(&table));
@@ -305,6 +339,8 @@ impl CoreClient {
             &["ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
         )?;
         let wants_item = rv.is_some();
+        let codecs = page_codecs(model.as_ref(), None).filter(|_| wants_item);
+        let sealed = expr.sealed.take();
         let mut spec = OpSpec::new("UpdateItem", Some(&table));
         expression_param(&mut spec, "update_expression", &update_expression);
         expression_param(&mut spec, "condition_expression", &condition_expression);
@@ -315,9 +351,13 @@ impl CoreClient {
             move |shared| async move {
                 let mut stats = OpStats::default();
                 let result = async {
+                    let (names, mut values) = expr.finish();
+                    if let Some(slots) = sealed {
+                        let values = values.get_or_insert_with(Default::default);
+                        encode_sealed(&shared, &table, &key, values, slots, &mut stats).await?;
+                    }
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
-                    let (names, values) = expr.finish();
                     let out = client
                         .update_item()
                         .table_name(&table)
@@ -346,7 +386,7 @@ impl CoreClient {
                         })?;
                     stats.request_id = request_id_of(&out);
                     stats.add_capacity(out.consumed_capacity(), true);
-                    Ok(out.attributes)
+                    decoded(&shared, &table, codecs.as_ref(), out.attributes, &mut stats).await
                 }
                 .await;
                 (result, stats)

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod item;
 pub mod partiql;
 pub mod query;
+pub mod stored;
 pub mod table;
 pub mod transact;
 
@@ -18,15 +19,18 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-use crate::convert::{py_to_item, Item};
+use crate::codec::SealedSlot;
+use crate::convert::{py_to_item, py_to_value, Item};
 
 pub type Names = HashMap<String, String>;
 
-/// `expression_attribute_names` and `expression_attribute_values`, converted and checked.
-#[derive(Default, Debug, Clone)]
+/// `expression_attribute_names` and `expression_attribute_values`, converted and checked. Values of
+/// compressed or encrypted attributes (`Sealed`) wait in `sealed` until the operation encodes them.
+#[derive(Default)]
 pub struct ExprArgs {
     pub names: Option<Names>,
     pub values: Option<Item>,
+    pub sealed: Option<Vec<SealedSlot>>,
 }
 
 impl ExprArgs {
@@ -34,10 +38,24 @@ impl ExprArgs {
         names: Option<&Bound<'_, PyAny>>,
         values: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let (values, sealed) = values_from_py(values)?;
         Ok(ExprArgs {
             names: names_from_py(names)?,
-            values: values_from_py(values)?,
+            values,
+            sealed,
         })
+    }
+
+    /// For requests that only compare values (conditions, filters): a compressed or encrypted
+    /// value can never be compared with what is stored.
+    pub fn refuse_sealed(&self) -> PyResult<()> {
+        match &self.sealed {
+            Some(slots) => Err(PyTypeError::new_err(format!(
+                "{}: compressed and encrypted values can only be set, never compared",
+                slots[0].codecs.fields[slots[0].field].label
+            ))),
+            None => Ok(()),
+        }
     }
 
     pub fn names_mut(&mut self) -> &mut Names {
@@ -82,17 +100,42 @@ pub fn names_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Names>> 
     Ok(Some(names))
 }
 
-pub fn values_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Item>> {
+/// The values, and the sealed ones among them (their placeholders hold NULL meanwhile).
+pub fn values_from_py(
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Option<Item>, Option<Vec<SealedSlot>>)> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(None);
+        return Ok((None, None));
     };
-    let values = py_to_item(obj, "expression_attribute_values")?;
+    let sealed = match obj.cast::<PyDict>() {
+        Ok(dict) => crate::codec::split_sealed(dict)?,
+        Err(_) => None,
+    };
+    let values = match &sealed {
+        None => py_to_item(obj, "expression_attribute_values")?,
+        Some(slots) => {
+            let dict = obj.cast::<PyDict>()?;
+            let mut values = Item::with_capacity(dict.len());
+            for (k, v) in dict.iter() {
+                let k: String = k.extract().map_err(|_| {
+                    PyTypeError::new_err("expression_attribute_values keys must be str")
+                })?;
+                let av = if slots.iter().any(|s| s.placeholder == k) {
+                    aws_sdk_dynamodb::types::AttributeValue::Null(true)
+                } else {
+                    py_to_value(&v, &format!("expression_attribute_values[{k:?}]"))?
+                };
+                values.insert(k, av);
+            }
+            values
+        }
+    };
     if let Some(bad) = values.keys().find(|k| !k.starts_with(':')) {
         return Err(PyValueError::new_err(format!(
             "expression_attribute_values key {bad:?} must start with ':'"
         )));
     }
-    Ok(Some(values))
+    Ok((Some(values), sealed))
 }
 
 /// Builds a ProjectionExpression from attribute paths (`"name"`, `"address.city"`, `"tags[0]"`), with a

@@ -10,10 +10,12 @@ use pyo3::types::{PyList, PyTuple};
 use super::item::about_table;
 use super::{require_table, ExprArgs, Names};
 use crate::client::{CoreClient, Shared};
+use crate::codec::decode_items;
 use crate::convert::{item_to_py, items_to_py, py_to_item, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
 use crate::model::schema::items_out;
+use crate::model::schema::Decoder;
 use crate::model::ModelSchema;
 
 /// One page of a Query or Scan.
@@ -200,7 +202,9 @@ fn read_args(
     consistent_read: bool,
 ) -> PyResult<ReadArgs> {
     require_table(&table)?;
-    let (names, values) = ExprArgs::from_py(names, values)?.finish();
+    let expr = ExprArgs::from_py(names, values)?;
+    expr.refuse_sealed()?;
+    let (names, values) = expr.finish();
     Ok(ReadArgs {
         table,
         index_name,
@@ -234,6 +238,29 @@ fn page_to_py(
     Ok(Py::new(py, page)?.into_any())
 }
 
+/// What decodes a page: the model's codecs, or (for plain-dict reads of a model) `decode`'s.
+pub fn page_codecs(
+    model: Option<&Py<ModelSchema>>,
+    decode: Option<&Py<ModelSchema>>,
+) -> Option<Decoder> {
+    model.or(decode).and_then(|m| m.get().decoder())
+}
+
+/// One page, its compressed and encrypted attributes decoded.
+async fn fetch_decoded(
+    shared: &Shared,
+    args: &ReadArgs,
+    start: Option<Item>,
+    decoder: Option<&Decoder>,
+    stats: &mut OpStats,
+) -> Result<PageOut, OpError> {
+    let mut page = fetch_page(shared, args, start, stats).await?;
+    if let Some(decoder) = decoder {
+        decode_items(shared, &args.table, decoder, &mut page.items, stats).await?;
+    }
+    Ok(page)
+}
+
 fn start_key(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Item>> {
     match obj.filter(|o| !o.is_none()) {
         Some(o) => Ok(Some(py_to_item(o, "exclusive_start_key")?)),
@@ -247,7 +274,7 @@ impl CoreClient {
         is_async, table, key_condition_expression, filter_expression=None, projection_expression=None,
         expression_attribute_names=None, expression_attribute_values=None, limit=None,
         scan_index_forward=None, index_name=None, exclusive_start_key=None, consistent_read=false, select=None,
-        model=None,
+        model=None, decode=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn query_page<'py>(
@@ -267,7 +294,9 @@ impl CoreClient {
         consistent_read: bool,
         select: Option<String>,
         model: Option<Py<ModelSchema>>,
+        decode: Option<Py<ModelSchema>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let codecs = page_codecs(model.as_ref(), decode.as_ref());
         let mut args = read_args(
             table,
             index_name,
@@ -290,7 +319,8 @@ impl CoreClient {
             spec,
             move |shared| async move {
                 let mut stats = OpStats::default();
-                let result = fetch_page(&shared, &args, start, &mut stats).await;
+                let result =
+                    fetch_decoded(&shared, &args, start, codecs.as_ref(), &mut stats).await;
                 (result, stats)
             },
             move |py, page, metrics| page_to_py(py, page, metrics, model.as_ref()),
@@ -301,7 +331,7 @@ impl CoreClient {
         is_async, table, filter_expression=None, projection_expression=None,
         expression_attribute_names=None, expression_attribute_values=None, limit=None, index_name=None,
         exclusive_start_key=None, consistent_read=false, segment=None, total_segments=None, select=None,
-        model=None,
+        model=None, decode=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn scan_page<'py>(
@@ -321,7 +351,9 @@ impl CoreClient {
         total_segments: Option<i32>,
         select: Option<String>,
         model: Option<Py<ModelSchema>>,
+        decode: Option<Py<ModelSchema>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let codecs = page_codecs(model.as_ref(), decode.as_ref());
         let mut args = read_args(
             table,
             index_name,
@@ -356,7 +388,8 @@ impl CoreClient {
             spec,
             move |shared| async move {
                 let mut stats = OpStats::default();
-                let result = fetch_page(&shared, &args, start, &mut stats).await;
+                let result =
+                    fetch_decoded(&shared, &args, start, codecs.as_ref(), &mut stats).await;
                 (result, stats)
             },
             move |py, page, metrics| page_to_py(py, page, metrics, model.as_ref()),

@@ -4,6 +4,7 @@
 //!   "expression_attribute_values"?, "return_values_on_condition_check_failure"?}`.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -19,10 +20,13 @@ use super::{
     key_from_py, names_from_py, on_condition_failure, paths_from_py, projection_from_paths,
     require_table, values_from_py,
 };
-use crate::client::CoreClient;
-use crate::convert::{item_to_py, py_to_item};
+use crate::client::{CoreClient, Shared};
+use crate::codec::{decode_items, encode_item, encode_sealed, ItemCodecs, SealedSlot};
+use crate::convert::{item_to_py, py_to_item, Item};
 use crate::errors::{from_sdk, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
+use crate::model::schema::Decoder;
+use crate::model::ModelSchema;
 use crate::model::Snapshot;
 
 const MAX_TRANSACT_ITEMS: usize = 100;
@@ -60,7 +64,23 @@ fn build_err(label: &str, e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(format!("{label}: {e}"))
 }
 
-fn write_item(op: &Bound<'_, PyAny>, index: usize) -> PyResult<(TransactWriteItem, String)> {
+/// What an operation still needs encoded once it runs: a model's put (its compressed and encrypted
+/// attributes), or an update's sealed values.
+enum Pending {
+    Put {
+        codecs: Arc<ItemCodecs>,
+        passthrough: Vec<String>,
+    },
+    Update {
+        key: Item,
+        slots: Vec<SealedSlot>,
+    },
+}
+
+fn write_item(
+    op: &Bound<'_, PyAny>,
+    index: usize,
+) -> PyResult<(TransactWriteItem, String, Option<Pending>)> {
     let label = format!("operations[{index}]");
     let op = op
         .cast::<PyDict>()
@@ -84,8 +104,14 @@ fn write_item(op: &Bound<'_, PyAny>, index: usize) -> PyResult<(TransactWriteIte
     let condition = string_field(op, "condition_expression", &label)?;
     let names =
         names_from_py(field(op, "expression_attribute_names")?.as_ref())?.filter(|n| !n.is_empty());
-    let values = values_from_py(field(op, "expression_attribute_values")?.as_ref())?
-        .filter(|v| !v.is_empty());
+    let (values, sealed) = values_from_py(field(op, "expression_attribute_values")?.as_ref())?;
+    let values = values.filter(|v| !v.is_empty());
+    if sealed.is_some() && kind != "update" {
+        return Err(PyTypeError::new_err(format!(
+            "{label}: compressed and encrypted values can only be set by an update, never compared"
+        )));
+    }
+    let mut pending = None;
     let on_failure = on_condition_failure(
         match field(op, "return_values_on_condition_check_failure")? {
             Some(v) => v.is_truthy()?,
@@ -101,7 +127,16 @@ fn write_item(op: &Bound<'_, PyAny>, index: usize) -> PyResult<(TransactWriteIte
         "put" => {
             let item = required(field(op, "item")?, &label, "'item'", "put")?;
             let item = match item.cast::<Snapshot>() {
-                Ok(snapshot) => snapshot.get().item.clone(),
+                Ok(snapshot) => {
+                    let s = snapshot.get();
+                    if let Some(codecs) = &s.codecs {
+                        pending = Some(Pending::Put {
+                            codecs: codecs.clone(),
+                            passthrough: s.passthrough.clone(),
+                        });
+                    }
+                    s.item.clone()
+                }
                 Err(_) => py_to_item(&item, &format!("{label}.item"))?,
             };
             builder.put(
@@ -134,10 +169,17 @@ fn write_item(op: &Bound<'_, PyAny>, index: usize) -> PyResult<(TransactWriteIte
                 "'update_expression'",
                 "update",
             )?;
+            let item_key = key(op)?;
+            if let Some(slots) = sealed {
+                pending = Some(Pending::Update {
+                    key: item_key.clone(),
+                    slots,
+                });
+            }
             builder.update(
                 Update::builder()
                     .table_name(&table)
-                    .set_key(Some(key(op)?))
+                    .set_key(Some(item_key))
                     .update_expression(update)
                     .set_condition_expression(condition)
                     .set_expression_attribute_names(names)
@@ -172,7 +214,45 @@ fn write_item(op: &Bound<'_, PyAny>, index: usize) -> PyResult<(TransactWriteIte
         )))
         }
     };
-    Ok((item.build(), table))
+    Ok((item.build(), table, pending))
+}
+
+/// Encodes what the operations still need encoded, in place, just before the request is sent.
+async fn encode_pending(
+    shared: &Shared,
+    items: &mut [TransactWriteItem],
+    pending: Vec<(usize, Pending)>,
+    stats: &mut OpStats,
+) -> Result<(), OpError> {
+    for (i, job) in pending {
+        match job {
+            Pending::Put {
+                codecs,
+                passthrough,
+            } => {
+                if let Some(put) = items[i].put.as_mut() {
+                    encode_item(
+                        shared,
+                        &put.table_name,
+                        &codecs,
+                        &mut put.item,
+                        &passthrough,
+                        stats,
+                    )
+                    .await?;
+                }
+            }
+            Pending::Update { key, slots } => {
+                if let Some(update) = items[i].update.as_mut() {
+                    let values = update
+                        .expression_attribute_values
+                        .get_or_insert_with(Default::default);
+                    encode_sealed(shared, &update.table_name, &key, values, slots, stats).await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_count(n: usize, what: &str) -> PyResult<()> {
@@ -225,10 +305,14 @@ impl CoreClient {
         }
         let mut items = Vec::with_capacity(ops.len());
         let mut tables = BTreeSet::new();
+        let mut pending = Vec::new();
         for (i, op) in ops.iter().enumerate() {
-            let (item, table) = write_item(&op, i)?;
+            let (item, table, job) = write_item(&op, i)?;
             items.push(item);
             tables.insert(table);
+            if let Some(job) = job {
+                pending.push((i, job));
+            }
         }
         let spec = spec_for("TransactWriteItems", tables, items.len());
         self.run(
@@ -238,6 +322,8 @@ impl CoreClient {
             move |shared| async move {
                 let mut stats = OpStats::default();
                 let result = async {
+                    let mut items = items;
+                    encode_pending(&shared, &mut items, pending, &mut stats).await?;
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
                     let out = client
@@ -267,7 +353,8 @@ impl CoreClient {
     }
 
     /// Each get: `{"table", "key", "projection"? (list of paths), "projection_expression"?,
-    /// "expression_attribute_names"?}`. Returns one dict or None per get, in order.
+    /// "expression_attribute_names"?, "decode"? (the model schema whose compressed and encrypted
+    /// attributes the item holds)}`. Returns one dict or None per get, in order.
     #[pyo3(signature = (is_async, gets))]
     fn transact_get<'py>(
         &self,
@@ -281,11 +368,22 @@ impl CoreClient {
         check_count(list.len(), "gets")?;
         let mut items = Vec::with_capacity(list.len());
         let mut tables = BTreeSet::new();
+        let mut decoders: Vec<Option<(String, Decoder)>> = Vec::with_capacity(list.len());
         for (i, get) in list.iter().enumerate() {
             let label = format!("gets[{i}]");
             let get = get
                 .cast::<PyDict>()
                 .map_err(|_| PyTypeError::new_err(format!("{label} must be a dict")))?;
+            let codecs = match field(get, "decode")? {
+                Some(schema) => schema
+                    .cast::<ModelSchema>()
+                    .map_err(|_| {
+                        PyTypeError::new_err(format!("{label}: decode must be a model schema"))
+                    })?
+                    .get()
+                    .decoder(),
+                None => None,
+            };
             let table = required(
                 string_field(get, "table", &label)?,
                 &label,
@@ -316,6 +414,7 @@ impl CoreClient {
                 .build()
                 .map_err(|e| build_err(&label, e))?;
             items.push(TransactGetItem::builder().get(g).build());
+            decoders.push(codecs.map(|c| (table.clone(), c)));
             tables.insert(table);
         }
         let spec = spec_for("TransactGetItems", tables, items.len());
@@ -344,7 +443,7 @@ impl CoreClient {
                         })?;
                     stats.request_id = request_id_of(&out);
                     stats.add_capacities(out.consumed_capacity(), false);
-                    let responses: Vec<_> = out
+                    let mut responses: Vec<_> = out
                         .responses
                         .unwrap_or_default()
                         .into_iter()
@@ -352,6 +451,18 @@ impl CoreClient {
                         .collect();
                     let found = responses.iter().filter(|r| r.is_some()).count() as i32;
                     stats.add_counts(found, found);
+                    for (response, decoder) in responses.iter_mut().zip(&decoders) {
+                        if let (Some(item), Some((table, codecs))) = (response, decoder) {
+                            decode_items(
+                                &shared,
+                                table,
+                                codecs,
+                                std::slice::from_mut(item),
+                                &mut stats,
+                            )
+                            .await?;
+                        }
+                    }
                     Ok::<_, OpError>(responses)
                 }
                 .await;
