@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
+from pydynox import _s3
 from pydynox._model_info import ModelInfo
 from pydynox.atomic import UpdateAction, build_update
 from pydynox.attributes.primitives import StringAttribute
@@ -179,6 +180,8 @@ class SavePlan:
                 update_expression=expression,
                 condition_expression=_condition(builder, exists, condition, guard),
                 return_values_on_condition_check_failure=True,
+                # The S3 metadata this write replaces, as stored (the objects to delete afterwards).
+                return_values="UPDATED_OLD" if info.s3_attributes else None,
                 **_request_args(builder),
             )
         else:
@@ -201,6 +204,7 @@ class SavePlan:
             table=self.info.table,
             item=self.snapshot,
             condition_expression=_condition(builder, *self._put_conditions),
+            return_values="ALL_OLD" if self.info.s3_attributes else None,
             **_request_args(builder),
         )
 
@@ -217,22 +221,46 @@ class SavePlan:
         self.info.set_snapshot(self.instance, self.snapshot)
 
 
+def _s3_write(info: ModelInfo, instance: Any) -> _s3.S3Write | None:
+    if not info.s3_attributes:
+        return None
+    # Object keys are named after the item's key: generated keys must exist before the upload.
+    fill_generated(info, instance)
+    return _s3.S3Write(info, instance.__dict__, instance.__dict__)
+
+
+def _stored_old(result: Any) -> Any:
+    """What ReturnValues gave back (a dict), or None when the call returned its metrics."""
+    return result if isinstance(result, dict) else None
+
+
 async def save_async(
     instance: Any, condition: Condition | None, skip_hooks: bool | None, full_replace: bool
 ) -> None:
     info = info_of(instance)
     await run_hooks_async(info.hooks_for(HookType.BEFORE_SAVE, skip_hooks), instance)
-    plan = SavePlan(info, instance, condition, full_replace)
-    if plan.call is not None:
-        client = info.client()
-        try:
-            await plan.call.run_async(client)
-        except ConditionalCheckFailedException as e:
-            retry = plan.retry_after(e)
-            if retry is None:
-                raise
-            await retry.run_async(client)
+    s3 = _s3_write(info, instance)
+    if s3 is not None:
+        await s3.upload_async(info.client())
+    result = None
+    try:
+        plan = SavePlan(info, instance, condition, full_replace)
+        if plan.call is not None:
+            client = info.client()
+            try:
+                result = await plan.call.run_async(client)
+            except ConditionalCheckFailedException as e:
+                retry = plan.retry_after(e)
+                if retry is None:
+                    raise
+                result = await retry.run_async(client)
+    except BaseException as e:
+        if s3 is not None:
+            await s3.failed_async(info.client(), e)
+        raise
     plan.commit()
+    if s3 is not None:
+        await _s3.delete_async(info.client(), s3.replaced(_s3.refs_in(info, _stored_old(result))))
     await run_hooks_async(info.hooks_for(HookType.AFTER_SAVE, skip_hooks), instance)
 
 
@@ -241,17 +269,28 @@ def save_sync(
 ) -> None:
     info = info_of(instance)
     run_hooks_sync(info.hooks_for(HookType.BEFORE_SAVE, skip_hooks), instance)
-    plan = SavePlan(info, instance, condition, full_replace)
-    if plan.call is not None:
-        client = info.client()
-        try:
-            plan.call.run_sync(client)
-        except ConditionalCheckFailedException as e:
-            retry = plan.retry_after(e)
-            if retry is None:
-                raise
-            retry.run_sync(client)
+    s3 = _s3_write(info, instance)
+    if s3 is not None:
+        s3.upload_sync(info.client())
+    result = None
+    try:
+        plan = SavePlan(info, instance, condition, full_replace)
+        if plan.call is not None:
+            client = info.client()
+            try:
+                result = plan.call.run_sync(client)
+            except ConditionalCheckFailedException as e:
+                retry = plan.retry_after(e)
+                if retry is None:
+                    raise
+                result = retry.run_sync(client)
+    except BaseException as e:
+        if s3 is not None:
+            s3.failed_sync(info.client(), e)
+        raise
     plan.commit()
+    if s3 is not None:
+        _s3.delete_sync(info.client(), s3.replaced(_s3.refs_in(info, _stored_old(result))))
     run_hooks_sync(info.hooks_for(HookType.AFTER_SAVE, skip_hooks), instance)
 
 
@@ -352,7 +391,10 @@ def whole_item(info: ModelInfo, instance: Any, version: Any = None) -> Any:
 
 
 def check_size(info: ModelInfo, snapshot: Any) -> None:
-    """Refuses an item over the size limit before anything is sent."""
+    """Refuses an item over the size limit before anything is sent. An item with compressed or
+    encrypted attributes is measured by the operation instead, once they are encoded."""
+    if snapshot.encoded_later:
+        return
     size = snapshot.size()
     if size > info.max_size:
         raise ItemTooLargeException(
@@ -409,14 +451,37 @@ def update_plan_for(
     return UpdatePlan(info, instance_key(info, instance), values, atomic, condition, version, versioned=True)
 
 
+def _s3_update(
+    info: ModelInfo, instance: Any, values: dict[str, Any]
+) -> tuple[_s3.S3Write | None, list[Any]]:
+    """The uploads of an update, and the objects its S3 attributes pointed to before (as loaded)."""
+    touched = [a.name for a in info.s3_attributes if a.name in values]
+    if not touched:
+        return None, []
+    base = info.get_snapshot(instance)
+    stored = base.pick([a.db_name for a in info.s3_attributes]) if base is not None else None
+    return _s3.S3Write(info, instance.__dict__, values), _s3.refs_in(info, stored, touched)
+
+
 async def update_async(
     instance: Any, values: dict[str, Any], atomic: Any, condition: Condition | None, skip_hooks: bool | None
 ) -> None:
     info = info_of(instance)
     await run_hooks_async(info.hooks_for(HookType.BEFORE_UPDATE, skip_hooks), instance)
-    plan = update_plan_for(instance, values, atomic, condition)
-    fresh = await plan.call.run_async(info.client())
+    values = dict(values)
+    s3, old = _s3_update(info, instance, values)
+    if s3 is not None:
+        await s3.upload_async(info.client())
+    try:
+        plan = update_plan_for(instance, values, atomic, condition)
+        fresh = await plan.call.run_async(info.client())
+    except BaseException as e:
+        if s3 is not None:
+            await s3.failed_async(info.client(), e)
+        raise
     plan.refresh(instance, fresh)
+    if s3 is not None:
+        await _s3.delete_async(info.client(), s3.replaced(old))
     await run_hooks_async(info.hooks_for(HookType.AFTER_UPDATE, skip_hooks), instance)
 
 
@@ -425,9 +490,20 @@ def update_sync(
 ) -> None:
     info = info_of(instance)
     run_hooks_sync(info.hooks_for(HookType.BEFORE_UPDATE, skip_hooks), instance)
-    plan = update_plan_for(instance, values, atomic, condition)
-    fresh = plan.call.run_sync(info.client())
+    values = dict(values)
+    s3, old = _s3_update(info, instance, values)
+    if s3 is not None:
+        s3.upload_sync(info.client())
+    try:
+        plan = update_plan_for(instance, values, atomic, condition)
+        fresh = plan.call.run_sync(info.client())
+    except BaseException as e:
+        if s3 is not None:
+            s3.failed_sync(info.client(), e)
+        raise
     plan.refresh(instance, fresh)
+    if s3 is not None:
+        _s3.delete_sync(info.client(), s3.replaced(old))
     run_hooks_sync(info.hooks_for(HookType.AFTER_UPDATE, skip_hooks), instance)
 
 
@@ -461,6 +537,8 @@ class DeletePlan:
             table=info.table,
             key=instance_key(info, instance),
             condition_expression=_condition(builder, condition, guard),
+            # The S3 metadata the item held, as stored: its objects are deleted after the item.
+            return_values="ALL_OLD" if info.s3_attributes else None,
             **_request_args(builder),
         )
 
@@ -476,8 +554,10 @@ async def delete_async(instance: Any, condition: Condition | None, skip_hooks: b
     info = info_of(instance)
     await run_hooks_async(info.hooks_for(HookType.BEFORE_DELETE, skip_hooks), instance)
     plan = DeletePlan(info, instance, condition)
-    await plan.call.run_async(info.client())
+    old = await plan.call.run_async(info.client())
     plan.commit()
+    if info.s3_attributes:
+        await _s3.delete_async(info.client(), _s3.refs_in(info, _stored_old(old)))
     await run_hooks_async(info.hooks_for(HookType.AFTER_DELETE, skip_hooks), instance)
 
 
@@ -485,8 +565,10 @@ def delete_sync(instance: Any, condition: Condition | None, skip_hooks: bool | N
     info = info_of(instance)
     run_hooks_sync(info.hooks_for(HookType.BEFORE_DELETE, skip_hooks), instance)
     plan = DeletePlan(info, instance, condition)
-    plan.call.run_sync(info.client())
+    old = plan.call.run_sync(info.client())
     plan.commit()
+    if info.s3_attributes:
+        _s3.delete_sync(info.client(), _s3.refs_in(info, _stored_old(old)))
     run_hooks_sync(info.hooks_for(HookType.AFTER_DELETE, skip_hooks), instance)
 
 
@@ -500,6 +582,7 @@ def delete_by_key_call(info: ModelInfo, key_values: dict[str, Any], condition: C
         table=info.table,
         key=key,
         condition_expression=_condition(builder, condition),
+        return_values="ALL_OLD" if info.s3_attributes else None,
         **_request_args(builder),
     )
 
@@ -524,7 +607,14 @@ def get_request(
         consistent_read=consistent_read,
         projection=projection,
         model=model,
+        decode=decode_for(info, as_dict),
     )
+
+
+def decode_for(info: ModelInfo, as_dict: bool) -> Any:
+    """For plain-dict reads of a model: the schema that decodes its compressed and encrypted
+    attributes (model reads decode with the schema that loads them)."""
+    return info.core if as_dict and info.core.has_codecs else None
 
 
 def projection_paths(info: ModelInfo, fields: Any) -> list[str] | None:
@@ -574,9 +664,24 @@ def _loaded(info: ModelInfo, items: list[Any], as_dict: bool) -> list[Any]:
     return out
 
 
+async def decoded_async(info: ModelInfo, items: list[Any]) -> list[Any]:
+    """Stored items of ``info``'s table with their compressed and encrypted attributes decoded."""
+    if not items or not info.core.has_codecs:
+        return items
+    decoded: list[Any] = await info.client()._core.decode_stored(True, info.table, items, info.core)
+    return decoded
+
+
+def decoded_sync(info: ModelInfo, items: list[Any]) -> list[Any]:
+    if not items or not info.core.has_codecs:
+        return items
+    decoded: list[Any] = info.client()._core.decode_stored(False, info.table, items, info.core)
+    return decoded
+
+
 async def loaded_list_async(info: ModelInfo, items: list[Any], as_dict: bool) -> list[Any]:
     """Plain items (PartiQL, batch reads) as instances of ``info``'s class, after_load hooks run."""
-    out = _loaded(info, items, as_dict)
+    out = _loaded(info, await decoded_async(info, items), as_dict)
     if not as_dict:
         for instance in out:
             await after_load_async(instance)
@@ -584,7 +689,7 @@ async def loaded_list_async(info: ModelInfo, items: list[Any], as_dict: bool) ->
 
 
 def loaded_list_sync(info: ModelInfo, items: list[Any], as_dict: bool) -> list[Any]:
-    out = _loaded(info, items, as_dict)
+    out = _loaded(info, decoded_sync(info, items), as_dict)
     if not as_dict:
         for instance in out:
             after_load_sync(instance)

@@ -8,7 +8,9 @@ from typing import Any
 
 from pydynox._core import ModelSchema
 from pydynox.attributes.base import Attribute
+from pydynox.attributes.coded import CodedAttribute
 from pydynox.attributes.primitives import StringAttribute
+from pydynox.attributes.s3 import S3Attribute
 from pydynox.attributes.special import TTLAttribute, VersionAttribute
 from pydynox.client import DynamoDBClient
 from pydynox.config import MAX_ITEM_SIZE, ModelConfig, get_default_client
@@ -78,6 +80,8 @@ class ModelInfo:
         self.reserved = frozenset(name for name in dir(cls) if name not in attributes)
         self.keep_undeclared = not self.strict and not pydantic
         self.max_size = (config.max_size if config and config.max_size else None) or MAX_ITEM_SIZE
+        self.s3_attributes = [a for a in attributes.values() if isinstance(a, S3Attribute)]
+        codecs = [(a.db_name, a.codec_spec()) for a in attributes.values() if isinstance(a, CodedAttribute)]
         fields = [
             (
                 a.db_name,
@@ -98,6 +102,9 @@ class ModelInfo:
             private_defaults=private_defaults,
             keep_undeclared=self.keep_undeclared,
             reserved=set(self.reserved),
+            codecs=codecs or None,
+            key_names=[a.db_name for a in self.key_attributes],
+            max_size=self.max_size,
         )
         self.projected_core = self.core.projected()
         for a in attributes.values():

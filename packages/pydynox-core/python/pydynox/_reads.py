@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydynox._core import Page
-from pydynox._crud import projection_paths
+from pydynox._crud import decode_for, projection_paths
 from pydynox._model_info import ModelInfo
 from pydynox.attributes.base import Attribute
 from pydynox.attributes.primitives import StringAttribute
@@ -61,7 +61,10 @@ class ReadSpec:
     def request(self) -> dict[str, Any]:
         """The read as DynamoDB sees it (``request`` of the result), without the core's load schema."""
         operation = "Query" if self.method == "query_page" else "Scan"
-        return {"operation": operation, **{k: v for k, v in self.kwargs.items() if k != "model"}}
+        return {
+            "operation": operation,
+            **{k: v for k, v in self.kwargs.items() if k not in ("model", "decode")},
+        }
 
     def async_result(self, limit: int | None, page_size: int | None, start: Any) -> Any:
         method = getattr(self.info.client()._core, self.method)
@@ -262,6 +265,7 @@ def _spec(
     # fields= read, so missing required attributes stay None instead of failing the load.
     partial = fields is not None or (index is not None and index.projection != "ALL")
     kwargs["model"] = None if as_dict else (info.projected_core if partial else info.core)
+    kwargs["decode"] = decode_for(info, as_dict)
     return ReadSpec(info, method, kwargs, as_dict, _index_key_names(info, index))
 
 

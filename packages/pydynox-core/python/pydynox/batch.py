@@ -31,9 +31,12 @@ from collections.abc import Awaitable, Callable, Generator, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
+from pydynox import _s3
 from pydynox._crud import (
     after_load_async,
     after_load_sync,
+    decoded_async,
+    decoded_sync,
     instance_key,
     loaded_as,
     projection_paths,
@@ -60,7 +63,7 @@ def _comparable(value: Any) -> Any:
 class _Write:
     """One queued write: what is sent, and what to do once it is written."""
 
-    __slots__ = ("info", "instance", "key", "kind", "payload", "table")
+    __slots__ = ("info", "instance", "key", "kind", "payload", "s3_gone", "table")
 
     def __init__(
         self, table: str, kind: str, payload: Any, key: dict[str, Any] | None, info: ModelInfo | None,
@@ -72,6 +75,8 @@ class _Write:
         self.key = key
         self.info = info
         self.instance = instance
+        #: S3 objects the item points to now and will not once this write is done (deleted then).
+        self.s3_gone: list[_s3.Ref] = []
 
     def identity(self) -> tuple[Any, ...] | None:
         """The item this write is for (None for a plain put, whose key attributes are unknown)."""
@@ -157,13 +162,18 @@ class _Buffer(OneClient):
         return info
 
     def _save_model(self, info: ModelInfo, instance: Any) -> None:
+        _s3.refuse_uploads(info, instance.__dict__, "a batch write")
         snapshot = whole_item(info, instance)
         key = snapshot.pick([a.db_name for a in info.key_attributes])
-        self._queue(_Write(info.table, "put", snapshot, key, info, instance))
+        write = _Write(info.table, "put", snapshot, key, info, instance)
+        write.s3_gone = _s3.gone_after_put(info, instance)
+        self._queue(write)
 
     def _delete_model(self, info: ModelInfo, instance: Any) -> None:
         key = instance_key(info, instance)
-        self._queue(_Write(info.table, "delete", key, key, info, instance))
+        write = _Write(info.table, "delete", key, key, info, instance)
+        write.s3_gone = _s3.held(info, instance)
+        self._queue(write)
 
     def _take(self, everything: bool) -> list[list[_Write]]:
         """Full batches of 25 from the queue (and the remainder too when ``everything``)."""
@@ -338,6 +348,8 @@ class BatchWriter(_Buffer):
             error = e
         for w in self._sort(chunk, error):
             w.commit()
+            if w.s3_gone:
+                await _s3.delete_async(self.client(), w.s3_gone)
             await run_hooks_async(w.after_hooks(self._skip_hooks), w.instance)
 
     async def _backpressure(self) -> None:
@@ -421,6 +433,8 @@ class SyncBatchWriter(_Buffer):
             error = e
         for w in self._sort(chunk, error):
             w.commit()
+            if w.s3_gone:
+                _s3.delete_sync(self.client(), w.s3_gone)
             run_hooks_sync(w.after_hooks(self._skip_hooks), w.instance)
 
     def flush(self) -> None:
@@ -509,13 +523,13 @@ class GetPlan:
         return result
 
     async def finish_async(self, found: list[dict[str, Any]]) -> BatchGetResult:
-        out, missing = self._arrange(found)
+        out, missing = self._arrange(await decoded_async(self.info, found))
         for instance in out:
             await after_load_async(instance)
         return self._result(out, missing)
 
     def finish_sync(self, found: list[dict[str, Any]]) -> BatchGetResult:
-        out, missing = self._arrange(found)
+        out, missing = self._arrange(decoded_sync(self.info, found))
         for instance in out:
             after_load_sync(instance)
         return self._result(out, missing)

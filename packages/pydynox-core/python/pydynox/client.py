@@ -67,6 +67,11 @@ class DynamoDBClient:
         proxy_url: an HTTP(S) proxy for every request.
         rate_limit: a :class:`~pydynox.rate_limit.FixedRate` or
             :class:`~pydynox.rate_limit.AdaptiveRate` shared by every call of this client.
+        kms_endpoint_url, s3_endpoint_url: where the models' encrypted attributes reach KMS and their
+            S3 attributes reach S3. By default: ``AWS_ENDPOINT_URL_KMS`` / ``AWS_ENDPOINT_URL_S3``,
+            else ``endpoint_url`` when it was given here (a local server that serves several
+            services), else ``AWS_ENDPOINT_URL``, else AWS. KMS and S3 use this client's
+            credentials, region, retries, timeouts and proxy.
     """
 
     def __init__(
@@ -90,6 +95,8 @@ class DynamoDBClient:
         retry_mode: Literal["standard", "adaptive"] = "standard",
         max_connections: int | None = None,
         rate_limit: FixedRate | AdaptiveRate | None = None,
+        kms_endpoint_url: str | None = None,
+        s3_endpoint_url: str | None = None,
     ) -> None:
         self._rate_limit = rate_limit
         self._core = CoreClient(
@@ -110,6 +117,8 @@ class DynamoDBClient:
             max_connections=max_connections,
             proxy_url=proxy_url,
             rate_limit=rate_limit,
+            kms_endpoint_url=kms_endpoint_url,
+            s3_endpoint_url=s3_endpoint_url,
         )
 
     @property

@@ -35,7 +35,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydynox._crud import loaded_as
+from pydynox._crud import decoded_async, decoded_sync, loaded_as
 from pydynox._model_info import ModelInfo
 from pydynox._reads import _filter, _partition_values, _sort_condition
 from pydynox.attributes.primitives import _PLACEHOLDER, StringAttribute
@@ -170,6 +170,27 @@ class Collection:
                         return info
         return None
 
+    def _coded(self, items: list[Any]) -> list[tuple[ModelInfo, list[int]]]:
+        """Items whose models have compressed or encrypted attributes, grouped by model."""
+        groups: dict[int, tuple[ModelInfo, list[int]]] = {}
+        for i, item in enumerate(items):
+            info = self._owner(item)
+            if info is not None and info.core.has_codecs:
+                groups.setdefault(id(info), (info, []))[1].append(i)
+        return list(groups.values())
+
+    async def _decoded_async(self, items: list[Any]) -> None:
+        for info, indexes in self._coded(items):
+            decoded = await decoded_async(info, [items[i] for i in indexes])
+            for i, item in zip(indexes, decoded, strict=True):
+                items[i] = item
+
+    def _decoded_sync(self, items: list[Any]) -> None:
+        for info, indexes in self._coded(items):
+            decoded = decoded_sync(info, [items[i] for i in indexes])
+            for i, item in zip(indexes, decoded, strict=True):
+                items[i] = item
+
     def _load(self, items: list[dict[str, Any]]) -> list[Any]:
         out: list[Any] = []
         for item in items:
@@ -247,6 +268,7 @@ class Collection:
             return core.query_page(True, limit=limit, exclusive_start_key=exclusive_start_key, **kwargs)
 
         async def prepare(items: list[Any]) -> None:
+            await self._decoded_async(items)
             items[:] = self._load(items)
             for item in items:
                 if not isinstance(item, dict):
@@ -284,6 +306,7 @@ class Collection:
             return core.query_page(False, limit=limit, exclusive_start_key=exclusive_start_key, **kwargs)
 
         def prepare(items: list[Any]) -> None:
+            self._decoded_sync(items)
             items[:] = self._load(items)
             for item in items:
                 if not isinstance(item, dict):

@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "AccessDeniedException",
     "CancellationReason",
+    "CompressionException",
     "ConditionalCheckFailedException",
     "ConnectionException",
     "CredentialsException",
@@ -272,7 +273,13 @@ class ItemTooLargeException(PydynoxException):
 
 
 class EncryptionException(PydynoxException):
-    """Field encryption or decryption failed."""
+    """Field encryption or decryption failed: KMS refused (``code`` is KMS's error code), or a stored
+    ciphertext does not authenticate (``code="InvalidCiphertext"``: it was altered, or copied from
+    another item, attribute or table)."""
+
+
+class CompressionException(PydynoxException):
+    """A compressed attribute's stored value cannot be read (damaged, or not written by pydynox)."""
 
 
 class S3AttributeException(PydynoxException):

@@ -22,7 +22,7 @@ import datetime as _dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from pydynox import _crud, _parallel, _reads
+from pydynox import _crud, _parallel, _reads, _s3
 from pydynox import batch as _batch
 from pydynox._model_info import ModelInfo
 from pydynox.attributes.base import Attribute
@@ -72,14 +72,16 @@ class ModelOperations:
 
     def to_dict(self) -> dict[str, Any]:
         """The item as stored: DynamoDB attribute names, stored values (an Enum as its value, a
-        datetime as text...), no None values."""
+        datetime as text...), no None values. Compressed and encrypted attributes hold their values
+        (they are encoded only on the way to DynamoDB)."""
         snapshot, _, _ = self._pydynox_info.core.dump(self, None, _crud.info_of(self).get_extra(self))
         return snapshot.to_dict()
 
     @classmethod
     def from_dict(cls: type[M], data: dict[str, Any]) -> M:
-        """An instance from a stored item (e.g. ``to_dict()`` output or a stream image), treated as
-        loaded: a later ``save()`` sends only what changed."""
+        """An instance from an item as ``to_dict()`` gives it, treated as loaded: a later ``save()``
+        sends only what changed. Compressed and encrypted attributes hold their values there, not
+        their stored form (a stream image's stored form is read by ``pydynox_lambda``)."""
         return cls._pydynox_info.core.load(data)  # type: ignore[no-any-return]
 
     @property
@@ -222,6 +224,12 @@ class ModelOperations:
     def _by_key_plan(cls, values: dict[str, Any], atomic: Any, condition: Any) -> _crud.UpdatePlan:
         info = cls._pydynox_info
         key, rest = _crud.split_key(info, values, "update_by_key()")
+        for attr in info.s3_attributes:
+            if attr.name in rest:
+                raise ValueError(
+                    f"{info.name}.update_by_key() cannot change {attr.name} (an S3Attribute): the object it "
+                    "replaces would be left behind; load the item and use update() or save()"
+                )
         return _crud.UpdatePlan(info, key, _crud.with_templates(info, {}, rest), atomic, condition)
 
     @classmethod
@@ -248,14 +256,19 @@ class ModelOperations:
 
     @classmethod
     async def delete_by_key(cls, condition: Condition | None = None, **key: Any) -> None:
-        """Deletes an item without loading it. No hooks run and the version is not checked."""
+        """Deletes an item without loading it. No hooks run and the version is not checked. The S3
+        objects the item pointed to are deleted after it."""
         info = cls._pydynox_info
-        await _crud.delete_by_key_call(info, key, condition).run_async(info.client())
+        old = await _crud.delete_by_key_call(info, key, condition).run_async(info.client())
+        if info.s3_attributes:
+            await _s3.delete_async(info.client(), _s3.refs_in(info, _crud._stored_old(old)))
 
     @classmethod
     def sync_delete_by_key(cls, condition: Condition | None = None, **key: Any) -> None:
         info = cls._pydynox_info
-        _crud.delete_by_key_call(info, key, condition).run_sync(info.client())
+        old = _crud.delete_by_key_call(info, key, condition).run_sync(info.client())
+        if info.s3_attributes:
+            _s3.delete_sync(info.client(), _s3.refs_in(info, _crud._stored_old(old)))
 
     # -- query, scan, count ------------------------------------------------------------------------
 

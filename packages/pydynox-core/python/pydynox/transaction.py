@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydynox import _s3
 from pydynox._crud import (
     UpdatePlan,
     _condition,
@@ -99,6 +100,8 @@ class _Operations(OneClient):
         self._skip_hooks = skip_hooks
         self._ops: list[_Op] = []
         self._done = False
+        #: S3 objects that items of the transaction no longer point to once it went through.
+        self._s3_gone: list[_s3.Ref] = []
 
     def __len__(self) -> int:
         return len(self._ops)
@@ -133,15 +136,18 @@ class _Operations(OneClient):
         info = self._model_info(instance)
 
         def build() -> tuple[dict[str, Any], Callable[[], None]]:
+            _s3.refuse_uploads(info, instance.__dict__, "a transaction")
             guard, new_version = version_guard(info, instance)
             snapshot = whole_item(info, instance, new_version)
             builder = ExpressionBuilder(info)
             text = _condition(builder, condition, guard)
+            gone = _s3.gone_after_put(info, instance)
 
             def commit() -> None:
                 if info.version is not None:
                     instance.__dict__[info.version.name] = new_version
                 info.set_snapshot(instance, snapshot)
+                self._s3_gone.extend(gone)
 
             op = _raw("put", info.table, item=snapshot, condition_expression=text, **_request_args(builder))
             return op, commit
@@ -184,6 +190,10 @@ class _Operations(OneClient):
         info = self._model_info(target)
 
         def build() -> tuple[dict[str, Any], Callable[[], None]]:
+            _s3.refuse_uploads(info, values, "a transaction")
+            touched = {a.name for a in info.s3_attributes if a.name in values}
+            now = {(v.bucket, v.key) for v in values.values() if isinstance(v, _s3.S3Value)}
+            gone = [r for r in _s3.held(info, target) if r[2].name in touched and (r[0], r[1]) not in now]
             current = target.__dict__.get(info.version.name) if info.version is not None else None
             # As in Model.update: templated attributes built from the values follow them (and a change
             # of a key's template parts is refused).
@@ -197,6 +207,7 @@ class _Operations(OneClient):
                 target.__dict__.update(sent)
                 if info.version is not None:
                     target.__dict__[info.version.name] = 1 if current is None else current + 1
+                self._s3_gone.extend(gone)
 
             op = _raw(
                 "update", info.table, key=k["key"], update_expression=k["update_expression"],
@@ -236,11 +247,13 @@ class _Operations(OneClient):
                 guard, _ = version_guard(info, target)
             builder = ExpressionBuilder(info)
             text = _condition(builder, condition, guard)
+            gone = _s3.held(info, target)
 
             def commit() -> None:
                 info.set_snapshot(target, None)
                 if info.version is not None:
                     target.__dict__[info.version.name] = None
+                self._s3_gone.extend(gone)
 
             op = _raw(
                 "delete", info.table, key=instance_key(info, target), condition_expression=text,
@@ -352,6 +365,9 @@ class Transaction(_Operations):
         operations = self._built()
         await self.client()._core.transact_write(True, operations, self.client_request_token)
         self._finish()
+        gone, self._s3_gone = self._s3_gone, []
+        if gone:
+            await _s3.delete_async(self.client(), gone)
         for op in self._ops:
             await run_hooks_async(op.after, op.instance)
 
@@ -384,6 +400,9 @@ class SyncTransaction(_Operations):
         operations = self._built()
         self.client()._core.transact_write(False, operations, self.client_request_token)
         self._finish()
+        gone, self._s3_gone = self._s3_gone, []
+        if gone:
+            _s3.delete_sync(self.client(), gone)
         for op in self._ops:
             run_hooks_sync(op.after, op.instance)
 
@@ -411,7 +430,13 @@ def _gets(gets: Sequence[Any], client: DynamoDBClient | None) -> tuple[DynamoDBC
         model, key = get
         info: ModelInfo = model._pydynox_info
         client = client or info.client()
-        requests.append({"table": info.table, "key": info.key_from_values(key, f"transact_get() gets[{i}]")})
+        request: dict[str, Any] = {
+            "table": info.table,
+            "key": info.key_from_values(key, f"transact_get() gets[{i}]"),
+        }
+        if info.core.has_codecs:
+            request["decode"] = info.core
+        requests.append(request)
         infos.append(info)
     client = client or get_default_client()
     if client is None:

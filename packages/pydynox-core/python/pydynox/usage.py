@@ -43,6 +43,8 @@ class Usage:
     """Seconds spent waiting on DynamoDB, summed over operations (overlapping calls each count)."""
     by_operation: dict[str, int] = field(default_factory=dict)
     """Calls per DynamoDB operation name, e.g. ``{"GetItem": 2, "Query": 1}``."""
+    kms_calls: int = 0
+    """KMS requests made for encrypted attributes (only data keys the cache did not hold)."""
 
     def add(self, event: events.OperationEvent) -> None:
         """Adds one finished operation to the totals."""
@@ -57,6 +59,7 @@ class Usage:
         self.throttles += event.throttles
         self.time_in_dynamodb += event.duration
         self.by_operation[event.operation] = self.by_operation.get(event.operation, 0) + 1
+        self.kms_calls += event.kms_calls
 
 
 _current: ContextVar[Usage | None] = ContextVar("pydynox_usage", default=None)

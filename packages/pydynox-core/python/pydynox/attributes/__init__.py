@@ -2,6 +2,7 @@
 updates), ``user.name`` the value."""
 
 from pydynox.attributes.base import Attribute
+from pydynox.attributes.coded import CodedAttribute
 from pydynox.attributes.collections import (
     BinarySetAttribute,
     ListAttribute,
@@ -9,6 +10,8 @@ from pydynox.attributes.collections import (
     NumberSetAttribute,
     StringSetAttribute,
 )
+from pydynox.attributes.compressed import CompressedAttribute, CompressionAlgorithm
+from pydynox.attributes.encrypted import DataKeyCache, EncryptedAttribute, EncryptedValue, EncryptionMode
 from pydynox.attributes.primitives import (
     BinaryAttribute,
     BooleanAttribute,
@@ -18,6 +21,7 @@ from pydynox.attributes.primitives import (
     NumberAttribute,
     StringAttribute,
 )
+from pydynox.attributes.s3 import S3Attribute, S3File, S3Value
 from pydynox.attributes.special import (
     DatetimeAttribute,
     EnumAttribute,
@@ -34,8 +38,15 @@ __all__ = [
     "BinaryAttribute",
     "BinarySetAttribute",
     "BooleanAttribute",
+    "CodedAttribute",
+    "CompressedAttribute",
+    "CompressionAlgorithm",
+    "DataKeyCache",
     "DatetimeAttribute",
     "DecimalAttribute",
+    "EncryptedAttribute",
+    "EncryptedValue",
+    "EncryptionMode",
     "EnumAttribute",
     "ExpiresIn",
     "FloatAttribute",
@@ -45,6 +56,9 @@ __all__ = [
     "MapAttribute",
     "NumberAttribute",
     "NumberSetAttribute",
+    "S3Attribute",
+    "S3File",
+    "S3Value",
     "StringAttribute",
     "StringSetAttribute",
     "TTLAttribute",
