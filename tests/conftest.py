@@ -9,9 +9,11 @@ from typing import Any
 import boto3
 import pytest
 from pydynox import DynamoDBClient
+from support.aws import boto_client
 from support.clients import REGION, make_client, unique_name
 from support.fault_proxy import FaultProxy
 from support.model_twin import ModelTwin
+from support.moto_server import MotoServer
 from support.twin import Twin
 
 
@@ -84,3 +86,43 @@ def table_name(boto: Any) -> Iterator[str]:
 def other_table_name(boto: Any) -> Iterator[str]:
     """A second fresh table name, for tests that write to two tables."""
     yield from fresh_table_name(boto, "m2")
+
+
+# -- KMS and S3 (encrypted and S3 attributes): always moto's, whatever the DynamoDB backend -----------
+
+
+@pytest.fixture(scope="session")
+def aws_url(moto_server: MotoServer) -> str:
+    return moto_server.endpoint_url
+
+
+@pytest.fixture(scope="session")
+def kms(aws_url: str) -> Any:
+    """boto3's KMS client on moto (sets up keys)."""
+    return boto_client("kms", aws_url)
+
+
+@pytest.fixture(scope="session")
+def s3(aws_url: str) -> Any:
+    """boto3's S3 client on moto (sets up buckets, checks what is stored)."""
+    return boto_client("s3", aws_url)
+
+
+@pytest.fixture(scope="session")
+def kms_key(kms: Any) -> str:
+    key_id: str = kms.create_key(Description="pydynox tests")["KeyMetadata"]["KeyId"]
+    return key_id
+
+
+@pytest.fixture
+def bucket(s3: Any) -> str:
+    name = unique_name("bkt")
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def aws_client(endpoint: str, aws_url: str) -> DynamoDBClient:
+    """A client of the DynamoDB backend under test whose KMS and S3 calls go to moto (a new client,
+    so a cold data-key cache, per test)."""
+    return make_client(endpoint, kms_endpoint_url=aws_url, s3_endpoint_url=aws_url)
