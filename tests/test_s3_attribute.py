@@ -22,9 +22,15 @@ import pytest
 from pydynox import BatchWriter, DynamoDBClient, Model, ModelConfig, Transaction
 from pydynox._core import aws_stats
 from pydynox.attributes import S3Attribute, S3File, S3Value, StringAttribute
-from pydynox.exceptions import ConditionalCheckFailedException, ConnectionException, S3AttributeException
+from pydynox.exceptions import (
+    ConditionalCheckFailedException,
+    ConnectionException,
+    PydynoxException,
+    S3AttributeException,
+)
 from support.aws import object_keys
 from support.clients import make_client
+from support.fault_proxy import FaultProxy
 from support.model_twin import ModelTwin
 from support.readback import raw_item
 
@@ -193,6 +199,34 @@ async def test_a_failed_upload_writes_nothing(
     assert caught.value.code == "NoSuchBucket"
     assert raw_item(boto, table_name, "d1") is None
     assert isinstance(doc.file, S3File)
+
+
+async def test_a_failed_upload_deletes_the_uploads_before_it_and_aborts_a_multipart_upload(
+    table_name: str, endpoint: str, aws_url: str, bucket: str, s3: Any, boto: Any, tmp_path: Path
+) -> None:
+    with FaultProxy(aws_url) as proxy:
+        client = make_client(endpoint, s3_endpoint_url=proxy.endpoint_url)
+
+        class Pair(Model):
+            model_config = ModelConfig(table=table_name, client=client)
+            pk = StringAttribute(partition_key=True)
+            small = S3Attribute(bucket)
+            large = S3Attribute(bucket, multipart_threshold=6 * MiB, part_size=5 * MiB)
+
+        await Pair.create_table(wait=True)
+        path = tmp_path / "large.bin"
+        path.write_bytes(os.urandom(12 * MiB))
+        pair = Pair(pk="p1", small=S3File(b"small", name="s"), large=S3File(path))
+        # PutObject (small) and CreateMultipartUpload go through; the three parts are refused.
+        proxy.delay(None, 0, times=2)
+        proxy.fail(None, times=3, status=403, code="AccessDenied")
+        with pytest.raises(PydynoxException):
+            await pair.save()
+        assert [r.fault for r in proxy.requests].count("fail") == 3, "every part was refused"
+        assert object_keys(s3, bucket) == [], "the small file uploaded first is deleted again"
+        assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads") in (None, []), "aborted"
+        assert raw_item(boto, table_name, "p1") is None
+        assert isinstance(pair.small, S3File) and isinstance(pair.large, S3File)
 
 
 async def test_an_unknown_outcome_keeps_the_object(

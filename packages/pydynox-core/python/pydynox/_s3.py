@@ -130,22 +130,33 @@ class S3Write:
         self.values[attr.name] = value
 
     async def upload_async(self, client: DynamoDBClient) -> None:
-        for attr, file in self.pending:
-            out = await client._core.s3_upload(True, **self._upload_args(attr, file))
-            self._uploaded(attr, file, out)
+        """Uploads every pending file; when one fails, the ones already up are deleted (no write
+        happened, so nothing points to them)."""
+        try:
+            for attr, file in self.pending:
+                out = await client._core.s3_upload(True, **self._upload_args(attr, file))
+                self._uploaded(attr, file, out)
+        except BaseException:
+            await delete_async(client, self._restore(None))
+            raise
 
     def upload_sync(self, client: DynamoDBClient) -> None:
-        for attr, file in self.pending:
-            out = client._core.s3_upload(False, **self._upload_args(attr, file))
-            self._uploaded(attr, file, out)
+        try:
+            for attr, file in self.pending:
+                out = client._core.s3_upload(False, **self._upload_args(attr, file))
+                self._uploaded(attr, file, out)
+        except BaseException:
+            delete_sync(client, self._restore(None))
+            raise
 
-    def _restore(self, exc: BaseException) -> list[Ref]:
-        """Gives the values their S3Files back; the objects to delete (none when the write may have
-        been applied)."""
+    def _restore(self, exc: BaseException | None) -> list[Ref]:
+        """Gives the values their S3Files back; the objects to delete (none when the write ``exc``
+        ended may have been applied; all when there was no write)."""
         for attr, file, _ in self.uploaded:
             self.values[attr.name] = file
         refs = [(v.bucket, v.key, attr) for attr, _, v in self.uploaded]
-        if refs and outcome_unknown(exc):
+        self.uploaded = []
+        if refs and exc is not None and outcome_unknown(exc):
             _logger.warning(
                 "%s: the write's outcome is unknown (%s); keeping the uploaded objects %s, which the "
                 "item may point to",
