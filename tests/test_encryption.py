@@ -402,3 +402,25 @@ def test_the_stored_envelope_is_versioned_binary(Patient: Any, boto: Any, table_
     wrapped_len = int.from_bytes(blob[1:3], "big")
     assert len(blob) == 3 + wrapped_len + 12 + len(b"\x00\x01x") + 16
     assert base64.b64encode(blob)  # plain bytes, as boto3 hands them back
+
+
+async def test_a_subclass_with_its_own_encrypted_attribute_decrypts_through_its_base(
+    twin: ModelTwin, table_name: str, aws_client: DynamoDBClient, kms_key: str
+) -> None:
+    class Person(Model):
+        model_config = ModelConfig(table=table_name, client=aws_client)
+        pk = StringAttribute(partition_key=True)
+        sk = StringAttribute(sort_key=True)
+        kind = StringAttribute(discriminator=True)
+        name = StringAttribute()
+
+    class Employee(Person):
+        salary = EncryptedAttribute(kms_key)
+
+    await twin(Person).create_table(wait=True)
+    await twin(Person(pk="org", sk="1", name="visitor")).save()
+    await twin(Employee(pk="org", sk="2", name="Ana", salary=Decimal("5100.50"))).save()
+    people = await twin(Person).query(partition_key="org")
+    assert [type(p).__name__ for p in people] == ["Person", "Employee"]
+    assert people[1].salary == Decimal("5100.50")
+    assert (await twin(Person).get(pk="org", sk="2")).salary == Decimal("5100.50")
