@@ -5,6 +5,7 @@
 // exists on the failure path, so its size does not matter for the calls that succeed.
 #![allow(clippy::result_large_err)]
 
+mod capture;
 mod client;
 mod config;
 mod convert;

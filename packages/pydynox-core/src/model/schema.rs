@@ -15,7 +15,8 @@ use pyo3::types::{
 use pyo3::{ffi, intern};
 
 use super::snapshot::Snapshot;
-use crate::convert::{av_to_py, decimal_type, n_to_py, py_to_item, py_to_value, type_name, Item};
+use crate::convert::wire::{items_to_dicts, GcPause, ItemReader, Names, PageItems, Tag};
+use crate::convert::{av_to_py, decimal_type, py_to_item, py_to_value, type_name, Item};
 
 /// What DynamoDB type an attribute holds; plain kinds load and dump without a Python call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,36 +100,20 @@ impl Kind {
     }
 
     /// Whether a stored value fits this kind (sets must be of the right member type).
-    fn holds(self, av: &AttributeValue) -> bool {
+    fn holds(self, tag: Tag) -> bool {
         matches!(
-            (self, av),
+            (self, tag),
             (Kind::Any, _)
-                | (Kind::Str, AttributeValue::S(_))
-                | (Kind::Number | Kind::Int | Kind::Float, AttributeValue::N(_))
-                | (Kind::Bool, AttributeValue::Bool(_))
-                | (Kind::Binary, AttributeValue::B(_))
-                | (Kind::StringSet, AttributeValue::Ss(_))
-                | (Kind::NumberSet, AttributeValue::Ns(_))
-                | (Kind::BinarySet, AttributeValue::Bs(_))
-                | (Kind::List, AttributeValue::L(_))
-                | (Kind::Map, AttributeValue::M(_))
+                | (Kind::Str, Tag::S)
+                | (Kind::Number | Kind::Int | Kind::Float, Tag::N)
+                | (Kind::Bool, Tag::Bool)
+                | (Kind::Binary, Tag::B)
+                | (Kind::StringSet, Tag::Ss)
+                | (Kind::NumberSet, Tag::Ns)
+                | (Kind::BinarySet, Tag::Bs)
+                | (Kind::List, Tag::L)
+                | (Kind::Map, Tag::M)
         )
-    }
-}
-
-fn type_letter(av: &AttributeValue) -> &'static str {
-    match av {
-        AttributeValue::S(_) => "S",
-        AttributeValue::N(_) => "N",
-        AttributeValue::B(_) => "B",
-        AttributeValue::Bool(_) => "BOOL",
-        AttributeValue::Null(_) => "NULL",
-        AttributeValue::Ss(_) => "SS",
-        AttributeValue::Ns(_) => "NS",
-        AttributeValue::Bs(_) => "BS",
-        AttributeValue::L(_) => "L",
-        AttributeValue::M(_) => "M",
-        _ => "unknown",
     }
 }
 
@@ -159,40 +144,48 @@ struct Field {
 }
 
 impl Field {
-    fn load<'py>(&self, py: Python<'py>, av: &AttributeValue) -> PyResult<Bound<'py, PyAny>> {
-        if !self.kind.holds(av) {
+    /// Refuses a stored value of the wrong DynamoDB type.
+    fn check(&self, tag: Tag) -> PyResult<()> {
+        if self.kind.holds(tag) {
+            return Ok(());
+        }
+        Err(PyValueError::new_err(format!(
+            "{}: the stored value is of DynamoDB type {}, but {} holds {}",
+            self.label,
+            tag.letter(),
+            self.attr_type,
+            self.kind.expects()
+        )))
+    }
+
+    /// A loaded value of the right type, given to the attribute's `load` callback.
+    fn finish<'py>(&self, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        if self.kind == Kind::Int && value.cast::<PyInt>().is_err() {
             return Err(PyValueError::new_err(format!(
-                "{}: the stored value is of DynamoDB type {}, but {} holds {}",
+                "{}: the stored number {} is not a whole number, but {} holds ints",
                 self.label,
-                type_letter(av),
-                self.attr_type,
-                self.kind.expects()
+                value.str()?,
+                self.attr_type
             )));
         }
+        match &self.load {
+            Some(load) => load.bind(value.py()).call1((value,)),
+            None => Ok(value),
+        }
+    }
+
+    fn load<'py>(&self, py: Python<'py>, av: &AttributeValue) -> PyResult<Bound<'py, PyAny>> {
+        self.check(Tag::of_av(av))?;
         let value = match (self.kind, av) {
-            (Kind::Str, AttributeValue::S(s)) => PyString::new(py, s).into_any(),
             (Kind::Float, AttributeValue::N(n)) => {
                 let f: f64 = n.parse().map_err(|_| {
                     PyValueError::new_err(format!("{}: cannot read number {n:?}", self.label))
                 })?;
                 PyFloat::new(py, f).into_any()
             }
-            (Kind::Int, AttributeValue::N(n)) => {
-                let v = n_to_py(py, n)?;
-                if v.cast::<PyInt>().is_err() {
-                    return Err(PyValueError::new_err(format!(
-                        "{}: the stored number {n} is not a whole number, but {} holds ints",
-                        self.label, self.attr_type
-                    )));
-                }
-                v
-            }
             _ => av_to_py(py, av)?,
         };
-        match &self.load {
-            Some(load) => load.bind(py).call1((value,)),
-            None => Ok(value),
-        }
+        self.finish(value)
     }
 
     /// The stored form of a value, checked against the attribute's kind.
@@ -208,7 +201,7 @@ impl Field {
             )));
         }
         let av = py_to_value(v, &self.label)?;
-        if !self.kind.holds(&av) {
+        if !self.kind.holds(Tag::of_av(&av)) {
             return Err(PyTypeError::new_err(format!(
                 "{}: {} expects {}, got a set of {}",
                 self.label,
@@ -372,9 +365,12 @@ impl ModelSchema {
             .getattr(intern!(py, "__dict__"))?
             .cast_into::<PyDict>()
             .map_err(|_| PyTypeError::new_err("a model instance must have a __dict__"))?;
-        let mut item: Item = match &base {
+        let base = match &base {
+            Some(b) => Some(b.item()?),
+            None => None,
+        };
+        let mut item: Item = match base {
             Some(b) => b
-                .item
                 .iter()
                 .filter(|(k, _)| !self.by_db_name.contains_key(*k))
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -391,18 +387,14 @@ impl ModelSchema {
                 }
             }
             let Some(value) = value.filter(|v| !v.is_none()) else {
-                if base
-                    .as_ref()
-                    .is_some_and(|b| b.item.contains_key(&f.db_name_str))
-                {
+                if base.is_some_and(|b| b.contains_key(&f.db_name_str)) {
                     removed.append(f.db_name.bind(py))?;
                 }
                 continue;
             };
             let av = f.to_av(&value)?;
-            let unchanged = base.as_ref().is_some_and(|b| {
-                b.item
-                    .get(&f.db_name_str)
+            let unchanged = base.is_some_and(|b| {
+                b.get(&f.db_name_str)
                     .is_some_and(|old| same_value(old, &av))
             });
             if !unchanged {
@@ -424,8 +416,7 @@ impl ModelSchema {
                 }
                 let av = py_to_value(&value, &name)?;
                 if !base
-                    .as_ref()
-                    .and_then(|b| b.item.get(&name))
+                    .and_then(|b| b.get(&name))
                     .is_some_and(|old| same_value(old, &av))
                 {
                     changed.set_item(&name, &value)?;
@@ -433,7 +424,7 @@ impl ModelSchema {
                 item.insert(name, av);
             }
         }
-        Ok((Snapshot { item }, changed, removed))
+        Ok((Snapshot::from_item(item), changed, removed))
     }
 
     /// One value in its stored form, checked: used for keys, conditions and updates.
@@ -466,28 +457,120 @@ impl ModelSchema {
     }
 }
 
+/// An item's values by field, filled by either reader, then made into an instance.
+struct Loaded<'py> {
+    slots: Vec<Option<Bound<'py, PyAny>>>,
+    /// Attributes the model does not declare (kept by models that are not strict).
+    extra: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+}
+
 impl ModelSchema {
-    /// The schema that loads `item`: a registered subclass when the discriminator names one.
-    fn pick(&self, py: Python<'_>, item: &Item) -> Option<Py<ModelSchema>> {
-        let d = self.discriminator.as_ref()?;
-        let AttributeValue::S(value) = item.get(d)? else {
-            return None;
-        };
-        self.subclasses.read().get(value).map(|s| s.clone_ref(py))
+    /// The schema that loads an item whose discriminator holds `value`.
+    fn for_discriminator(&self, py: Python<'_>, value: Option<&str>) -> Option<Py<ModelSchema>> {
+        self.subclasses.read().get(value?).map(|s| s.clone_ref(py))
+    }
+
+    fn keeps(&self, name: &str) -> bool {
+        self.keep_undeclared && !name.starts_with('_') && !self.reserved.contains(name)
     }
 
     /// Builds an instance from a stored item; the item becomes the instance's snapshot.
     pub fn hydrate<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(sub) = self.pick(py, &item) {
-            return sub.get().build(py, item, self.apply_defaults);
+        let discriminator = self.discriminator.as_ref().and_then(|d| match item.get(d) {
+            Some(AttributeValue::S(v)) => Some(v.as_str()),
+            _ => None,
+        });
+        let sub = self.for_discriminator(py, discriminator);
+        let schema = sub.as_ref().map_or(self, |s| s.get());
+        let mut loaded = Loaded {
+            slots: Vec::with_capacity(schema.fields.len()),
+            extra: Vec::new(),
+        };
+        for f in schema.fields.iter() {
+            let slot = match item.get(&f.db_name_str) {
+                None | Some(AttributeValue::Null(_)) => None,
+                Some(av) => Some(f.load(py, av)?),
+            };
+            loaded.slots.push(slot);
         }
-        self.build(py, item, self.apply_defaults)
+        if schema.keep_undeclared && item.len() > schema.fields.len() {
+            for (name, av) in &item {
+                if !schema.by_db_name.contains_key(name) && schema.keeps(name) {
+                    loaded
+                        .extra
+                        .push((PyString::new(py, name), av_to_py(py, av)?));
+                }
+            }
+        }
+        let obj = schema.assemble(py, loaded, self.apply_defaults)?;
+        schema.finish(py, obj, Snapshot::from_item(item))
     }
 
-    fn build<'py>(
+    /// Builds an instance from an item of a response page, read straight from its bytes, which
+    /// become the instance's snapshot (read again only if the instance is saved).
+    fn hydrate_wire<'py, 'a>(
         &self,
         py: Python<'py>,
-        item: Item,
+        item: &mut ItemReader<'_, 'a>,
+        names: &mut Names<'a>,
+        order: &mut Vec<Option<usize>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let sub = match &self.discriminator {
+            Some(d) => self.for_discriminator(py, item.peek_string(d).as_deref()),
+            None => None,
+        };
+        let schema = sub.as_ref().map_or(self, |s| s.get());
+        let fields = &schema.fields;
+        let mut loaded = Loaded {
+            slots: vec![None; fields.len()],
+            extra: Vec::new(),
+        };
+        // Items of a page list their attributes in the same order: remember which field the k-th
+        // attribute was, and check that before hashing the name.
+        let mut k = 0;
+        item.attributes(|name, value| {
+            let guess = order.get(k).copied().flatten();
+            let found = match guess {
+                // (Subclasses of a discriminator hierarchy have other fields: check the bounds.)
+                Some(i) if fields.get(i).is_some_and(|f| f.db_name_str == name) => Some(i),
+                _ => {
+                    let found = schema.by_db_name.get(name.as_ref()).copied();
+                    if k < order.len() {
+                        order[k] = found;
+                    } else {
+                        order.push(found);
+                    }
+                    found
+                }
+            };
+            k += 1;
+            match found {
+                Some(i) => {
+                    let f = &fields[i];
+                    let (tag, v) = value.to_py(py, names, f.kind == Kind::Float)?;
+                    if tag != Tag::Null {
+                        f.check(tag)?;
+                        loaded.slots[i] = Some(f.finish(v)?);
+                    }
+                }
+                None if schema.keeps(&name) => {
+                    let v = value.to_py(py, names, false)?.1;
+                    loaded.extra.push((names.get(py, &name), v));
+                }
+                None => {}
+            }
+            Ok(())
+        })?;
+        let obj = schema.assemble(py, loaded, self.apply_defaults)?;
+        schema.finish(py, obj, Snapshot::from_wire(item.bytes()))
+    }
+
+    /// A new instance (no `__init__`) holding the loaded values; attributes the item lacked get
+    /// their default (or None for projected reads).
+    fn assemble<'py>(
+        &self,
+        py: Python<'py>,
+        loaded: Loaded<'py>,
         defaults: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let object_new = OBJECT_NEW.get_or_try_init(py, || {
@@ -503,54 +586,57 @@ impl ModelSchema {
         } else {
             None
         };
-        for f in self.fields.iter() {
-            let value = match item.get(&f.db_name_str) {
-                Some(AttributeValue::Null(_)) | None => match &f.default {
-                    Some(factory) if defaults => factory.bind(py).call0()?,
-                    _ => py.None().into_bound(py),
-                },
-                Some(av) => {
+        for (f, slot) in self.fields.iter().zip(loaded.slots) {
+            let value = match slot {
+                Some(v) => {
                     if let Some(set) = &fields_set {
                         set.add(f.py_name.bind(py))?;
                     }
-                    f.load(py, av)?
+                    v
                 }
+                None => match &f.default {
+                    Some(factory) if defaults => factory.bind(py).call0()?,
+                    _ => py.None().into_bound(py),
+                },
             };
             values.set_item(f.py_name.bind(py), value)?;
         }
-        if self.keep_undeclared && item.len() > self.fields.len() {
-            for (name, av) in &item {
-                if !self.by_db_name.contains_key(name)
-                    && !name.starts_with('_')
-                    && !self.reserved.contains(name)
-                {
-                    values.set_item(name, av_to_py(py, av)?)?;
-                }
-            }
+        for (name, value) in loaded.extra {
+            values.set_item(name, value)?;
         }
         set_raw(&obj, intern!(py, "__dict__"), values.as_any())?;
-        let snapshot = Bound::new(py, Snapshot { item })?;
-        match fields_set {
-            None => set_raw(&obj, intern!(py, "_pydynox_snapshot"), snapshot.as_any())?,
-            Some(fields_set) => {
-                let private = match &self.private_defaults {
-                    Some(d) => d.bind(py).copy()?,
-                    None => PyDict::new(py),
-                };
-                private.set_item(intern!(py, "_pydynox_snapshot"), snapshot)?;
-                set_raw(
-                    &obj,
-                    intern!(py, "__pydantic_fields_set__"),
-                    fields_set.as_any(),
-                )?;
-                set_raw(
-                    &obj,
-                    intern!(py, "__pydantic_extra__"),
-                    &py.None().into_bound(py),
-                )?;
-                set_raw(&obj, intern!(py, "__pydantic_private__"), private.as_any())?;
-            }
+        if let Some(fields_set) = fields_set {
+            set_raw(
+                &obj,
+                intern!(py, "__pydantic_fields_set__"),
+                fields_set.as_any(),
+            )?;
         }
+        Ok(obj)
+    }
+
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        obj: Bound<'py, PyAny>,
+        snapshot: Snapshot,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let snapshot = Bound::new(py, snapshot)?;
+        if !self.pydantic {
+            set_raw(&obj, intern!(py, "_pydynox_snapshot"), snapshot.as_any())?;
+            return Ok(obj);
+        }
+        let private = match &self.private_defaults {
+            Some(d) => d.bind(py).copy()?,
+            None => PyDict::new(py),
+        };
+        private.set_item(intern!(py, "_pydynox_snapshot"), snapshot)?;
+        set_raw(
+            &obj,
+            intern!(py, "__pydantic_extra__"),
+            &py.None().into_bound(py),
+        )?;
+        set_raw(&obj, intern!(py, "__pydantic_private__"), private.as_any())?;
         Ok(obj)
     }
 }
@@ -567,14 +653,37 @@ pub fn item_out<'py>(
     }
 }
 
+/// The items of one or more pages, in order.
 pub fn items_out<'py>(
     py: Python<'py>,
-    items: Vec<Item>,
+    pages: impl IntoIterator<Item = PageItems>,
     model: Option<&Py<ModelSchema>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
-    for item in items {
-        list.append(item_out(py, item, model)?)?;
+    let _paused = GcPause::new(py);
+    for page in pages {
+        match page {
+            PageItems::Sdk(items) => {
+                for item in items {
+                    list.append(item_out(py, item, model)?)?;
+                }
+            }
+            PageItems::Wire(wire) => match model {
+                Some(schema) => {
+                    let mut names = Names::new();
+                    let mut order = Vec::new();
+                    wire.each_item(|item| {
+                        list.append(
+                            schema
+                                .get()
+                                .hydrate_wire(py, item, &mut names, &mut order)?,
+                        )?;
+                        Ok(())
+                    })?;
+                }
+                None => items_to_dicts(py, &wire, &list)?,
+            },
+        }
     }
     Ok(list)
 }

@@ -20,10 +20,10 @@ use tokio::sync::Semaphore;
 use super::item::about_table;
 use super::{key_from_py, paths_from_py, projection_from_paths, require_table, Names};
 use crate::client::{CoreClient, Shared};
-use crate::convert::{items_to_py, py_to_item, Item};
+use crate::convert::{items_to_py, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
-use crate::model::Snapshot;
+use crate::model::item_to_write;
 
 pub const WRITE_CHUNK: usize = 25;
 pub const GET_CHUNK: usize = 100;
@@ -318,10 +318,7 @@ fn write_value(entry: &Bound<'_, PyAny>, label: &str, is_key: bool) -> PyResult<
     if is_key {
         return key_from_py(entry, label);
     }
-    let item = match entry.cast::<Snapshot>() {
-        Ok(snapshot) => snapshot.get().item.clone(),
-        Err(_) => py_to_item(entry, label)?,
-    };
+    let item = item_to_write(entry, label)?;
     if item.is_empty() {
         return Err(PyValueError::new_err(format!("{label} is empty")));
     }

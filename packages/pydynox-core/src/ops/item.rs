@@ -13,11 +13,11 @@ use super::{
     return_value, ExprArgs,
 };
 use crate::client::CoreClient;
-use crate::convert::{py_to_item, py_to_value, Item};
+use crate::convert::{py_to_value, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
 use crate::model::schema::item_out;
-use crate::model::{ModelSchema, Snapshot};
+use crate::model::{item_to_write, ModelSchema};
 
 /// Adds the table to errors that are about it, so "not found" says which table.
 pub fn about_table(mut err: OpError, table: &str) -> OpError {
@@ -70,10 +70,7 @@ impl CoreClient {
         return_values: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
-        let item = match item.cast::<Snapshot>() {
-            Ok(snapshot) => snapshot.get().item.clone(),
-            Err(_) => py_to_item(item, "item")?,
-        };
+        let item = item_to_write(item, "item")?;
         if item.is_empty() {
             return Err(PyValueError::new_err(
                 "item must hold at least the key attributes",

@@ -20,10 +20,10 @@ use super::{
     require_table, values_from_py,
 };
 use crate::client::CoreClient;
-use crate::convert::{item_to_py, py_to_item};
+use crate::convert::item_to_py;
 use crate::errors::{from_sdk, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
-use crate::model::Snapshot;
+use crate::model::item_to_write;
 
 const MAX_TRANSACT_ITEMS: usize = 100;
 
@@ -100,10 +100,7 @@ fn write_item(op: &Bound<'_, PyAny>, index: usize) -> PyResult<(TransactWriteIte
     let item = match kind.as_str() {
         "put" => {
             let item = required(field(op, "item")?, &label, "'item'", "put")?;
-            let item = match item.cast::<Snapshot>() {
-                Ok(snapshot) => snapshot.get().item.clone(),
-                Err(_) => py_to_item(&item, &format!("{label}.item"))?,
-            };
+            let item = item_to_write(&item, &format!("{label}.item"))?;
             builder.put(
                 Put::builder()
                     .table_name(&table)
