@@ -109,7 +109,9 @@ impl CoreClient {
         let rate_limit = shared.rate_limit.clone();
         let capacity = Capacity::of(spec.operation);
         let estimate = spec.batch_size.unwrap_or(1).max(1) as f64;
-        let inner = make(shared);
+        // The SDK's futures are tens of kilobytes of state; every move copies all of it. Boxed once
+        // here, the layers below (tracing, rate limiting, block_on, spawn) move a pointer.
+        let inner = Box::pin(make(shared));
         let fut = async move {
             if let Some(limit) = &rate_limit {
                 limit.acquire(capacity, estimate).await;
