@@ -12,6 +12,7 @@ test project, run with pytest in a child process.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import runpy
@@ -20,6 +21,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydynox import clear_default_client, get_default_client, set_default_client
@@ -161,3 +163,46 @@ def test_site_builds_strict(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr, result.stderr
     assert (tmp_path / "site" / "index.html").exists()
+
+
+def _peers_report() -> Any:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import peers_report
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return peers_report
+
+
+def test_benchmark_page_is_generated_from_its_data() -> None:
+    """docs/benchmarks.md's table and run details are what the committed run's JSON gives: nobody
+    edited a number by hand, and the plots of that run are there."""
+    report = _peers_report()
+    payload = json.loads((DOCS / "img" / "benchmarks" / "peers.json").read_text())
+    page = (DOCS / "benchmarks.md").read_text()
+    assert report.replace_between_markers(page, "table", report.results_table(payload)) == page
+    assert report.replace_between_markers(page, "run", report.run_details(payload)) == page
+    for name in ("peers-query.png", "peers-batch-write.png", "peers-gets.png", "peers-relative.png"):
+        assert (DOCS / "img" / "benchmarks" / name).read_bytes().startswith(b"\x89PNG"), name
+
+
+def test_benchmark_report_draws_plots_and_rewrites_the_page(tmp_path: Path) -> None:
+    report = _peers_report()
+    payload = json.loads((DOCS / "img" / "benchmarks" / "peers.json").read_text())
+    payload["results"][0].update(cpu_ms_median=1.0, cpu_ms_min=0.9, cpu_ms_max=1.2)  # another run
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps(payload))
+    page = tmp_path / "benchmarks.md"
+    page.write_text((DOCS / "benchmarks.md").read_text())
+
+    written = report.write_report(run, page=page, out_dir=tmp_path / "img")
+
+    assert {p.name for p in written} >= {"peers-query.png", "peers-relative.png", "peers.json"}
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in written if p.suffix == ".png")
+    assert "**1.00 µs/item**" in page.read_text()  # the new run's first row
+    assert json.loads((tmp_path / "img" / "peers.json").read_text()) == payload
+
+    payload["failures"] = ["a batch partition holds 999 items"]
+    run.write_text(json.dumps(payload))
+    with pytest.raises(ValueError, match="failed its checks"):
+        report.write_report(run, page=page, out_dir=tmp_path / "img")
