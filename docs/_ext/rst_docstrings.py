@@ -110,3 +110,23 @@ class RestDocstrings(griffe.Extension):
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
             obj.docstring.value = to_markdown(obj.docstring.value)
+
+
+class PublicApi(griffe.Extension):
+    """A module with ``__all__`` shows only what it exports (and its pytest fixtures, which pytest finds
+    by name): type variables, helpers and constants used across modules stay out of the reference."""
+
+    def on_module_members(self, *, mod: griffe.Module, **kwargs: Any) -> None:
+        if mod.exports is None:
+            return
+        exported = {e if isinstance(e, str) else e.name for e in mod.exports}
+        for name, member in list(mod.members.items()):
+            # Imports (aliases) are not rendered, and other modules may resolve through them.
+            if name in exported or isinstance(member, griffe.Alias) or member.is_module:
+                continue
+            if not _is_fixture(member):
+                mod.del_member(name)
+
+
+def _is_fixture(member: griffe.Object | griffe.Alias) -> bool:
+    return isinstance(member, griffe.Function) and any("fixture" in str(d.value) for d in member.decorators)
