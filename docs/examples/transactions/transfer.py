@@ -59,7 +59,7 @@ async def main() -> None:
     # --8<-- [start:plain]
     for _attempt in range(2):  # the same request sent twice, as a retry after a timeout would
         async with Transaction(client_request_token="order-1001") as tx:
-            tx.put("accounts", {"pk": "order-1001", "balance": 1})
+            tx.put("accounts", {"pk": "order-1001"})
             tx.update("accounts", {"pk": "bob"}, "ADD balance :n", expression_attribute_values={":n": 1})
     assert (await Account.get(pk="bob")).balance == 36  # applied once
     # --8<-- [end:plain]
