@@ -202,7 +202,6 @@ fn select(
     };
     let table = state.table(table)?;
     let index = index.as_deref().map(|i| table.index(i)).transpose()?;
-    let schema = index.map_or(&table.schema, |i| &i.schema);
     let start: Option<Item> = token
         .map(|t| {
             URL_SAFE_NO_PAD
@@ -215,17 +214,18 @@ fn select(
         .transpose()?;
     let start_key = |item: &Item| -> Option<PrimaryKey> {
         let p = item
-            .get(&table.schema.partition.0)
+            .get(&table.schema.partition_key().0)
             .and_then(KeyValue::from_value)?;
-        let s = match &table.schema.sort {
+        let s = match table.schema.sort_key() {
             Some((n, _)) => Some(item.get(n).and_then(KeyValue::from_value)?),
             None => None,
         };
         Some((p, s))
     };
+    // A table read narrows to one partition when the WHERE names it; an index read walks the index.
     let partition = condition
         .as_ref()
-        .and_then(|c| c.key_equalities(&[schema.partition.0.as_str()]))
+        .and_then(|c| c.key_equalities(&[table.schema.partition_key().0.as_str()]))
         .and_then(|v| v.first().and_then(KeyValue::from_value));
     let candidates: Box<dyn Iterator<Item = &Item>> = match (index, &partition) {
         (None, Some(p)) => {
