@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
-use crate::ops;
+use crate::ops::{self, Effect};
 use crate::persist::Wal;
 use crate::table::Table;
 
@@ -54,23 +54,6 @@ pub fn now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-const MUTATING: &[&str] = &[
-    "CreateTable",
-    "DeleteTable",
-    "UpdateTable",
-    "UpdateTimeToLive",
-    "PutItem",
-    "UpdateItem",
-    "DeleteItem",
-    "BatchWriteItem",
-    "TransactWriteItems",
-    "ExecuteStatement",
-    "BatchExecuteStatement",
-    "ExecuteTransaction",
-    "TagResource",
-    "UntagResource",
-];
-
 impl Default for Engine {
     fn default() -> Engine {
         Engine::new("us-east-1")
@@ -91,8 +74,9 @@ impl Engine {
         }
     }
 
-    /// Every acknowledged mutating request is appended to `log` before its answer is returned; a
-    /// log failure turns the answer into an error (the write is then not acknowledged).
+    /// Every acknowledged request that changed state is appended to `log` before its answer is
+    /// returned (reads, PartiQL SELECTs included, are not); a log failure turns the answer into an
+    /// error (the write is then not acknowledged).
     pub fn set_write_log(&self, log: Option<Wal>) {
         *self.log.lock().unwrap_or_else(|p| p.into_inner()) = log;
     }
@@ -142,8 +126,8 @@ impl Engine {
                 table.expire(now);
             }
         }
-        let answer = ops::call(&mut state, operation, &json, now)?;
-        if MUTATING.contains(&operation) {
+        let (answer, effect) = ops::call(&mut state, operation, &json, now)?;
+        if effect == Effect::Write {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(log) = log.as_mut() {
                 log.append(operation, body).map_err(|e| {

@@ -64,6 +64,12 @@ impl KeyValue {
         }
     }
 
+    /// An empty string or binary, which no key attribute may hold.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, KeyValue::S(s) if s.is_empty())
+            || matches!(self, KeyValue::B(b) if b.is_empty())
+    }
+
     /// Bytes counted against DynamoDB's key size limits (2048 partition, 1024 sort).
     pub fn size(&self) -> usize {
         match self {

@@ -71,12 +71,19 @@ fn expressions(text: &str, items: &[Item]) {
             let _ = p.apply(it);
         }
     }
-    if let Ok(k) = expr::parse_key_condition(text, &ctx, "a", Some("b")) {
+    if let Ok(k) = expr::parse_key_condition(text, &ctx, &["a"], &["b"]) {
         let key = KeyValue::S("abc".into());
-        let _ = k.matches(&key, Some(&KeyValue::N(Number::from_i64(5))));
-        let _ = k.check_types("S", Some("N"));
+        let _ = k.matches(&[key], &[KeyValue::N(Number::from_i64(5))]);
+        let _ = k.check_types(&["S"], &["N"]);
     }
-    let _ = expr::parse_key_condition(text, &ctx, "b", None);
+    // A multi-attribute index key: two partition and three sort attributes.
+    if let Ok(k) = expr::parse_key_condition(text, &ctx, &["a", "x"], &["b", "m", "l"]) {
+        let key = KeyValue::S("abc".into());
+        let _ = k.matches(&[key.clone(), key.clone()], &[key]);
+        let _ = k.matches_sort(&[]);
+        let _ = k.check_types(&["S", "N"], &["N", "S", "B"]);
+    }
+    let _ = expr::parse_key_condition(text, &ctx, &["b"], &[]);
     let _ = ctx.finish();
 }
 
@@ -93,7 +100,8 @@ fn legacy_parameters(json: &serde_json::Value, items: &[Item]) {
             let _ = c.eval(it);
         }
     }
-    let _ = legacy::key_conditions(json, "a", Some("b"));
+    let _ = legacy::key_conditions(json, &["a"], &["b"]);
+    let _ = legacy::key_conditions(json, &["a", "x"], &["b", "m"]);
     if let Ok(p) = legacy::attributes_to_get(json) {
         for it in items {
             let _ = p.apply(it);

@@ -229,11 +229,11 @@ pub fn filter(
     join(parts, conditional_operator)
 }
 
-/// `KeyConditions` of a Query, for a key schema.
+/// `KeyConditions` of a Query, for a key schema (its attribute names, in key schema order).
 pub fn key_conditions(
     conditions: &Json,
-    partition_key: &str,
-    sort_key: Option<&str>,
+    partition_keys: &[&str],
+    sort_keys: &[&str],
 ) -> Result<KeyCondition> {
     let mut parts = Vec::new();
     for (name, spec) in object(conditions, "KeyConditions")? {
@@ -258,10 +258,11 @@ pub fn key_conditions(
     }
     if parts.is_empty() {
         return Err(Error::validation(format!(
-            "Query condition missed key schema element: {partition_key}"
+            "Query condition missed key schema element: {}",
+            partition_keys.first().copied().unwrap_or_default()
         )));
     }
-    key_condition(Cond::and(parts), partition_key, sort_key)
+    key_condition(Cond::and(parts), partition_keys, sort_keys)
 }
 
 /// `AttributesToGet`: top-level attribute names.

@@ -13,29 +13,40 @@ use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::request::Request;
 
-pub fn call(state: &mut State, operation: &str, body: &Json, now: f64) -> Result<Json> {
+/// What a successful request did: only writes belong in the write-ahead log (a replay of reads
+/// would cost disk and fsyncs for nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Read,
+    Write,
+}
+
+/// Runs one operation; the answer, and whether it changed anything.
+pub fn call(state: &mut State, operation: &str, body: &Json, now: f64) -> Result<(Json, Effect)> {
     let req = Request::new(body)?;
+    let write = |answer: Result<Json>| answer.map(|a| (a, Effect::Write));
+    let read = |answer: Result<Json>| answer.map(|a| (a, Effect::Read));
     match operation {
-        "CreateTable" => tables::create_table(state, &req, now),
-        "DescribeTable" => tables::describe_table(state, &req),
-        "ListTables" => tables::list_tables(state, &req),
-        "UpdateTable" => tables::update_table(state, &req, now),
-        "DeleteTable" => tables::delete_table(state, &req),
-        "UpdateTimeToLive" => tables::update_time_to_live(state, &req),
-        "DescribeTimeToLive" => tables::describe_time_to_live(state, &req),
-        "TagResource" => tables::tag_resource(state, &req),
-        "UntagResource" => tables::untag_resource(state, &req),
-        "ListTagsOfResource" => tables::list_tags(state, &req),
-        "PutItem" => items::put_item(state, &req, now),
-        "GetItem" => items::get_item(state, &req),
-        "UpdateItem" => items::update_item(state, &req, now),
-        "DeleteItem" => items::delete_item(state, &req, now),
-        "Query" => reads::query(state, &req),
-        "Scan" => reads::scan(state, &req),
-        "BatchGetItem" => batch::batch_get_item(state, &req),
-        "BatchWriteItem" => batch::batch_write_item(state, &req, now),
-        "TransactWriteItems" => transact::transact_write_items(state, &req, now),
-        "TransactGetItems" => transact::transact_get_items(state, &req),
+        "CreateTable" => write(tables::create_table(state, &req, now)),
+        "DescribeTable" => read(tables::describe_table(state, &req)),
+        "ListTables" => read(tables::list_tables(state, &req)),
+        "UpdateTable" => write(tables::update_table(state, &req, now)),
+        "DeleteTable" => write(tables::delete_table(state, &req)),
+        "UpdateTimeToLive" => write(tables::update_time_to_live(state, &req)),
+        "DescribeTimeToLive" => read(tables::describe_time_to_live(state, &req)),
+        "TagResource" => write(tables::tag_resource(state, &req)),
+        "UntagResource" => write(tables::untag_resource(state, &req)),
+        "ListTagsOfResource" => read(tables::list_tags(state, &req)),
+        "PutItem" => write(items::put_item(state, &req, now)),
+        "GetItem" => read(items::get_item(state, &req)),
+        "UpdateItem" => write(items::update_item(state, &req, now)),
+        "DeleteItem" => write(items::delete_item(state, &req, now)),
+        "Query" => read(reads::query(state, &req)),
+        "Scan" => read(reads::scan(state, &req)),
+        "BatchGetItem" => read(batch::batch_get_item(state, &req)),
+        "BatchWriteItem" => write(batch::batch_write_item(state, &req, now)),
+        "TransactWriteItems" => write(transact::transact_write_items(state, &req, now)),
+        "TransactGetItems" => read(transact::transact_get_items(state, &req)),
         "ExecuteStatement" => partiql::execute_statement(state, &req, now),
         "BatchExecuteStatement" => partiql::batch_execute_statement(state, &req, now),
         "ExecuteTransaction" => partiql::execute_transaction(state, &req, now),

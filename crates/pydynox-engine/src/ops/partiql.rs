@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::expr::Projection;
 use crate::ops::items::{capacity, read_units, write_units};
 use crate::ops::transact::cancelled;
+use crate::ops::Effect;
 use crate::partiql::{parse_statement, Returning, Statement};
 use crate::request::{missing, Request};
 use crate::table::{PrimaryKey, Table};
@@ -201,7 +202,6 @@ fn select(
     };
     let table = state.table(table)?;
     let index = index.as_deref().map(|i| table.index(i)).transpose()?;
-    let schema = index.map_or(&table.schema, |i| &i.schema);
     let start: Option<Item> = token
         .map(|t| {
             URL_SAFE_NO_PAD
@@ -214,17 +214,18 @@ fn select(
         .transpose()?;
     let start_key = |item: &Item| -> Option<PrimaryKey> {
         let p = item
-            .get(&table.schema.partition.0)
+            .get(&table.schema.partition_key().0)
             .and_then(KeyValue::from_value)?;
-        let s = match &table.schema.sort {
+        let s = match table.schema.sort_key() {
             Some((n, _)) => Some(item.get(n).and_then(KeyValue::from_value)?),
             None => None,
         };
         Some((p, s))
     };
+    // A table read narrows to one partition when the WHERE names it; an index read walks the index.
     let partition = condition
         .as_ref()
-        .and_then(|c| c.key_equalities(&[schema.partition.0.as_str()]))
+        .and_then(|c| c.key_equalities(&[table.schema.partition_key().0.as_str()]))
         .and_then(|v| v.first().and_then(KeyValue::from_value));
     let candidates: Box<dyn Iterator<Item = &Item>> = match (index, &partition) {
         (None, Some(p)) => {
@@ -280,7 +281,7 @@ fn select(
     Ok((items, next, bytes as f64, table.name.clone()))
 }
 
-pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<(Json, Effect)> {
     let stmt = statement(req.get("Statement"), req.get("Parameters"))?;
     let limit = match req.int("Limit")? {
         Some(n) if n < 1 => return Err(Error::validation("Limit must be at least 1")),
@@ -310,7 +311,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<J
         )? {
             out.insert("ConsumedCapacity".into(), c);
         }
-        return Ok(Json::Object(out));
+        return Ok((Json::Object(out), Effect::Read));
     }
     let plan = plan_write(state, stmt)?;
     if let Some(error) = plan.refused {
@@ -341,7 +342,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<J
     if let Some(c) = capacity(req, state.table(&plan.table)?, units, false)? {
         out.insert("ConsumedCapacity".into(), c);
     }
-    Ok(Json::Object(out))
+    Ok((Json::Object(out), Effect::Write))
 }
 
 fn statements<'a>(req: &Request<'a>, member: &str, max: usize) -> Result<&'a Vec<Json>> {
@@ -389,7 +390,11 @@ fn lookup(state: &State, stmt: &Statement) -> Result<(String, Option<Item>)> {
     Ok((t.name.clone(), shown))
 }
 
-pub fn batch_execute_statement(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn batch_execute_statement(
+    state: &mut State,
+    req: &Request,
+    now: f64,
+) -> Result<(Json, Effect)> {
     let list = statements(req, "Statements", 25)?;
     let parsed: Vec<Result<Statement>> = list
         .iter()
@@ -405,6 +410,7 @@ pub fn batch_execute_statement(state: &mut State, req: &Request, now: f64) -> Re
         ));
     }
     let mut responses = Vec::with_capacity(parsed.len());
+    let mut effect = Effect::Read;
     for stmt in parsed {
         let answer = stmt.and_then(|stmt| {
             if stmt.is_read() {
@@ -420,14 +426,15 @@ pub fn batch_execute_statement(state: &mut State, req: &Request, now: f64) -> Re
                 return Err(e);
             }
             apply(state, &plan, now)?;
+            effect = Effect::Write;
             Ok(json!({"TableName": plan.table}))
         });
         responses.push(answer.unwrap_or_else(|e| json!({"Error": error_json(&e)})));
     }
-    Ok(json!({ "Responses": responses }))
+    Ok((json!({ "Responses": responses }), effect))
 }
 
-pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result<(Json, Effect)> {
     let list = statements(req, "TransactStatements", 100)?;
     let parsed = list
         .iter()
@@ -448,7 +455,7 @@ pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result
                 |i| json!({"Item": Json::Object(item_to_json(&i))}),
             ));
         }
-        return Ok(json!({ "Responses": responses }));
+        return Ok((json!({ "Responses": responses }), Effect::Read));
     }
     let mut plans = Vec::with_capacity(parsed.len());
     for stmt in parsed {
@@ -476,5 +483,5 @@ pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result
     for plan in &plans {
         apply(state, plan, now)?;
     }
-    Ok(json!({}))
+    Ok((json!({}), Effect::Write))
 }
