@@ -175,9 +175,14 @@ impl CoreClient {
 
 /// A blocking call inside a running event loop stalls every other task: almost always a bug.
 fn warn_if_loop_running(py: Python<'_>, what: &str) -> PyResult<()> {
-    let running = GET_RUNNING_LOOP
-        .import(py, "asyncio.events", "_get_running_loop")?
-        .call0()?;
+    let get_running_loop = match GET_RUNNING_LOOP.get(py) {
+        Some(f) => f.bind(py),
+        // No event loop can run in a process that has not imported asyncio, and importing it here
+        // would cost a sync-only program (a sync Lambda handler) tens of milliseconds at cold start.
+        None if !crate::runtime::module_loaded(py, "asyncio.events")? => return Ok(()),
+        None => GET_RUNNING_LOOP.import(py, "asyncio.events", "_get_running_loop")?,
+    };
+    let running = get_running_loop.call0()?;
     if running.is_none() {
         return Ok(());
     }

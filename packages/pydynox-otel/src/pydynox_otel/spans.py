@@ -21,10 +21,9 @@ from pydynox_otel.attributes import (
     RETRIED,
     THROTTLING_CODES,
     UNPROCESSED_ROUND,
-    Attributes,
+    Shape,
+    add_response_attributes,
     request_attributes,
-    response_attributes,
-    span_name,
 )
 
 __all__ = ["RequestHook", "ResponseHook", "SpanRecorder"]
@@ -53,38 +52,33 @@ class SpanRecorder:
         tracer: Tracer,
         *,
         capture_expressions: bool,
-        legacy: bool,
         request_hook: RequestHook | None,
         response_hook: ResponseHook | None,
     ) -> None:
         self._tracer = tracer
         self._capture_expressions = capture_expressions
-        self._legacy = legacy
         self._request_hook = request_hook
         self._response_hook = response_hook
 
-    def record(self, event: OperationEvent, attributes: Attributes) -> None:
-        """Emits the span of ``event``; ``attributes`` are its :func:`operation_attributes`."""
+    def record(self, event: OperationEvent, shape: Shape, consumed: dict[str, tuple[float, float]]) -> None:
+        """Emits the span of ``event`` (of this ``shape``; ``consumed`` is its ``consumed_by_table``)."""
         # No `context=`: the tracer takes the current context, which is the caller's. The sampler
         # sees the operation's attributes; the rest is built only for a span that records.
         span = self._tracer.start_span(
-            span_name(event, self._legacy),
-            kind=SpanKind.CLIENT,
-            attributes=attributes,
-            start_time=event.start_time_ns,
+            shape.name, kind=SpanKind.CLIENT, attributes=shape.attributes, start_time=event.start_time_ns
         )
         try:
             if not span.is_recording():
                 return
-            request = request_attributes(event, self._capture_expressions, self._legacy)
+            request = request_attributes(event, shape, self._capture_expressions)
             if self._request_hook is None:
-                request.update(response_attributes(event))  # one call into the SDK, not two
-                span.set_attributes(request)
+                span.set_attributes(add_response_attributes(request, event, consumed))  # one SDK call
             else:
                 span.set_attributes(request)
                 _call_hook("request_hook", self._request_hook, span, event)
-                span.set_attributes(response_attributes(event))
-            _add_retry_events(span, event)
+                span.set_attributes(add_response_attributes({}, event, consumed))
+            if event.attempts > 1 or event.error_code is not None or event.unprocessed_retries:
+                _add_retry_events(span, event)
             if event.error_type is not None:
                 span.set_status(Status(StatusCode.ERROR, event.error_code))
             if self._response_hook is not None:
