@@ -690,7 +690,7 @@ pub struct AttrValue<'r, 'a> {
 }
 
 impl<'a> AttrValue<'_, 'a> {
-    pub fn to_py<'py>(
+    pub fn read<'py>(
         mut self,
         py: Python<'py>,
         names: &mut Names<'a>,
@@ -842,7 +842,7 @@ pub fn items_to_dicts<'py>(
         let dict = PyDict::new(py);
         item.attributes(|name, value| {
             let key = names.get(py, &name);
-            dict.set_item(key, value.to_py(py, &mut names, false)?.1)?;
+            dict.set_item(key, value.read(py, &mut names, false)?.1)?;
             Ok(())
         })?;
         list.append(dict)?;
@@ -887,6 +887,8 @@ impl<'a> Names<'a> {
         }
     }
 
+    // By reference to a Cow, not &str: only a name borrowed from the page may be remembered.
+    #[allow(clippy::ptr_arg)]
     pub fn get<'py>(&mut self, py: Python<'py>, name: &Cow<'a, str>) -> Bound<'py, PyString> {
         match name {
             Cow::Borrowed(s) if s.len() <= 64 => {
@@ -903,6 +905,7 @@ impl<'a> Names<'a> {
         }
     }
 
+    #[allow(clippy::ptr_arg)] // as for `get`: borrowed texts only are remembered
     fn number<'py>(&mut self, py: Python<'py>, text: &Cow<'a, str>) -> PyResult<Bound<'py, PyAny>> {
         if let Some(v) = small_int(text) {
             return Ok(v.into_pyobject(py)?.into_any());

@@ -547,14 +547,14 @@ impl ModelSchema {
             match found {
                 Some(i) => {
                     let f = &fields[i];
-                    let (tag, v) = value.to_py(py, names, f.kind == Kind::Float)?;
+                    let (tag, v) = value.read(py, names, f.kind == Kind::Float)?;
                     if tag != Tag::Null {
                         f.check(tag)?;
                         loaded.slots[i] = Some(f.finish(v)?);
                     }
                 }
                 None if schema.keeps(&name) => {
-                    let v = value.to_py(py, names, false)?.1;
+                    let v = value.read(py, names, false)?.1;
                     loaded.extra.push((names.get(py, &name), v));
                 }
                 None => {}
