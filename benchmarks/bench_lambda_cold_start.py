@@ -15,7 +15,8 @@ engine served over HTTP, which answers in well under a millisecond, so the figur
 start-up rather than the server's latency). Timed from
 just before the process is spawned to the moment the first invocation returns (``time.time_ns()`` on
 both sides), and, separately, to the moment its imports are done (interpreter start-up included).
-``python -c pass``-style start-up is measured too, as the floor.
+``python -c pass``-style start-up is measured too, as the floor, and so is a module that only imports
+asyncio and creates an event loop: the floor of any ``async def`` handler.
 
 Contenders, each in its own interpreter:
 
@@ -134,6 +135,15 @@ FUNCTIONS = {
         started = time.time_ns()
         print(started, started, started)
     """,
+    # What any async handler pays before its own code runs, whatever its libraries.
+    "python + asyncio and a loop (async floor)": """
+        import time
+        started = time.time_ns()
+        import asyncio
+        loop = asyncio.new_event_loop()
+        done = time.time_ns()
+        print(started, done, done)
+    """,
 }
 
 
@@ -240,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         "pydynox 1.8.0": args.pydynox18_python,
         "boto3": args.peers_python,
         "python start-up (floor)": sys.executable,
+        "python + asyncio and a loop (async floor)": sys.executable,
     }
     contenders = [name for name, python in pythons.items() if Path(python).exists()]
     for name in pythons.keys() - set(contenders):

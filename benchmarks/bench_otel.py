@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    uv run --no-sync python benchmarks/bench_otel.py                  # both backends (~10 min on 2 cores)
-    uv run --no-sync python benchmarks/bench_otel.py --quick          # smoke run (~3 min)
+    uv run --no-sync python benchmarks/bench_otel.py                  # both backends (~8 min on 2 cores)
+    uv run --no-sync python benchmarks/bench_otel.py --quick          # smoke run (~2 min)
     uv run --no-sync python benchmarks/bench_otel.py --backend local  # one backend
 
 Backends, each a separate process on a loopback port:
