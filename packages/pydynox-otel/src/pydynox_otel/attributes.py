@@ -118,19 +118,36 @@ def legacy_names_requested() -> bool:
 
 class Shape:
     """What every event of one client, operation, table and outcome has in common: the span name,
-    the operation's attributes (shared by the span and every metric) and the fixed part of the
-    request attributes. Built once per shape, so a call only adds what is its own."""
+    the operation's attributes (shared by the span and every metric), the fixed part of the request
+    attributes, and the event's own facts that decide the rest. Built once per shape, so a call only
+    adds what is its own."""
 
-    __slots__ = ("attributes", "name", "request")
+    __slots__ = (
+        "attributes",
+        "batch",
+        "counted",
+        "error_code",
+        "error_type",
+        "name",
+        "operation",
+        "request",
+        "table",
+    )
 
     def __init__(self, event: OperationEvent, legacy: bool) -> None:
+        self.operation = event.operation
+        self.table = event.table
+        self.error_type = event.error_type
+        self.error_code = event.error_code
+        self.batch = self.operation in _BATCH_OPERATIONS
+        self.counted = self.operation in _COUNTED_OPERATIONS
         self.name = span_name(event, legacy)
         self.attributes = operation_attributes(event)
         request: Attributes = {}
         if event.region is not None:
             request[CLOUD_REGION] = event.region
-        if event.table is not None:
-            request[TABLE_NAMES] = (event.table,)
+        if self.table is not None:
+            request[TABLE_NAMES] = (self.table,)
         if legacy:
             request.update(legacy_attributes(event))
         self.request = request
@@ -167,9 +184,9 @@ def span_name(event: OperationEvent, legacy: bool) -> str:
 def operation_attributes(event: OperationEvent) -> Attributes:
     """The low-cardinality attributes shared by the span and every metric of one operation.
 
-    These are the ones the conventions list for ``db.client.operation.duration``, and the ones a
-    sampler may look at, so the span gets them when it starts. Since the operation is already over,
-    they include its outcome (``error.type``): a head sampler can keep every failed call.
+    These are the ones the conventions list for ``db.client.operation.duration``. Since the operation
+    is already over, they include its outcome (``error.type``): a head sampler, which sees the span's
+    attributes when it starts, can keep every failed call.
     """
     attributes: Attributes = {DB_SYSTEM_NAME: DYNAMODB, DB_OPERATION_NAME: event.operation}
     if event.table is not None:
@@ -192,21 +209,24 @@ def request_attributes(event: OperationEvent, shape: Shape, capture_expressions:
     dict: the caller may add to it)."""
     attributes = dict(shape.request)
     params = event.params
-    if event.table is None:
+    if shape.table is None:
         # A batch's or a transaction's tables.
         names = params.get("table_names")
         if names:
             attributes[TABLE_NAMES] = tuple(names)
-    if event.index is not None:
-        attributes[INDEX_NAME] = event.index
+    index = event.index
+    if index is not None:
+        attributes[INDEX_NAME] = index
     if params:
         for param, name in _PARAM_ATTRIBUTES:
             value = params.get(param)
             if value is not None:
                 attributes[name] = value
-    # The conventions count a batch only from two operations up ("SHOULD never be 1").
-    if event.operation in _BATCH_OPERATIONS and event.batch_size is not None and event.batch_size > 1:
-        attributes[DB_OPERATION_BATCH_SIZE] = event.batch_size
+    if shape.batch:
+        # The conventions count a batch only from two operations up ("SHOULD never be 1").
+        size = event.batch_size
+        if size is not None and size > 1:
+            attributes[DB_OPERATION_BATCH_SIZE] = size
     if capture_expressions and params:
         for param, name in _EXPRESSION_ATTRIBUTES:
             text = params.get(param)
@@ -219,14 +239,14 @@ def request_attributes(event: OperationEvent, shape: Shape, capture_expressions:
 
 
 def add_response_attributes(
-    attributes: Attributes, event: OperationEvent, consumed: dict[str, tuple[float, float]]
+    attributes: Attributes, event: OperationEvent, shape: Shape, consumed: dict[str, tuple[float, float]]
 ) -> Attributes:
     """Adds what DynamoDB answered: request id, counts, consumed capacity (``consumed``, the event's
     ``consumed_by_table``), how many attempts it took. Returns ``attributes``."""
     request_id = event.request_id
     if request_id is not None:
         attributes[AWS_REQUEST_ID] = request_id
-    if event.operation in _COUNTED_OPERATIONS:
+    if shape.counted:
         if event.item_count is not None:
             attributes[COUNT] = event.item_count
         if event.scanned_count is not None:

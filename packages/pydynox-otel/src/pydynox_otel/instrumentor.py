@@ -57,7 +57,7 @@ class _Listener:
         try:
             self._spans.record(event, shape, consumed)
         finally:
-            self._metrics.record(event, shape.attributes, consumed)
+            self._metrics.record(event, shape, consumed)
 
 
 class PydynoxInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -95,6 +95,7 @@ class PydynoxInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         meter = metrics.get_meter(_SCOPE, __version__, meter_provider, schema_url=SCHEMA_URL)
         spans = SpanRecorder(
             tracer,
+            global_tracer=tracer_provider is None,
             capture_expressions=capture_expressions,
             request_hook=request_hook,
             response_hook=response_hook,

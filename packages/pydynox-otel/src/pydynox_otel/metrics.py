@@ -27,7 +27,7 @@ from pydynox_otel.attributes import (
     DB_OPERATION_NAME,
     DB_SYSTEM_NAME,
     DYNAMODB,
-    Attributes,
+    Shape,
 )
 
 DURATION: Final = "db.client.operation.duration"
@@ -134,17 +134,15 @@ class OperationMetrics:
             "unprocessed items or keys.",
         )
 
-    def record(
-        self, event: OperationEvent, attributes: Attributes, consumed: dict[str, tuple[float, float]]
-    ) -> None:
-        """Records one finished operation; ``attributes`` are its operation attributes, ``consumed`` its
-        ``consumed_by_table``."""
+    def record(self, event: OperationEvent, shape: Shape, consumed: dict[str, tuple[float, float]]) -> None:
+        """Records one finished operation (of this ``shape``; ``consumed`` is its ``consumed_by_table``)."""
+        attributes = shape.attributes
         self._duration.record(event.duration, attributes)
         rows = event.item_count
         if rows is not None:
             self._returned_rows.record(rows, attributes)
         if consumed:
-            self._capacity.add(event.operation, consumed)
+            self._capacity.add(shape.operation, consumed)
         throttles = event.throttles
         if throttles:
             self._throttles.add(throttles, attributes)
