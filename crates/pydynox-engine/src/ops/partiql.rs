@@ -106,6 +106,8 @@ fn plan_write(state: &State, stmt: Statement) -> Result<Planned> {
                             "Cannot update attribute of the primary key",
                         ));
                     }
+                    // Validated while planning, so a transaction applies all its writes or none.
+                    table.validate(&new)?;
                     (Some(new), None)
                 }
                 _ => (None, Some(Error::condition_failed())),

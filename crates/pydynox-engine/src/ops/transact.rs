@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::State;
 use crate::error::{Error, Result};
+use crate::expr::Update;
 use crate::ops::items::{
     capacity_json, check, condition, context, projection, read_units, update_of, updated,
     write_units,
@@ -18,17 +19,25 @@ const MAX_ITEMS: usize = 100;
 /// DynamoDB remembers a ClientRequestToken for ten minutes.
 const TOKEN_SECONDS: f64 = 600.0;
 
+/// What a member asks for.
 enum Write {
     Put(Item),
     Delete,
-    Update(Item),
+    Update(Update),
     Check,
 }
 
-struct Planned {
+/// What a member will do once every condition held: store an item, delete one, or nothing.
+enum Planned {
+    Put(Item),
+    Delete,
+    Check,
+}
+
+struct Plan {
     table: String,
     key: PrimaryKey,
-    write: Write,
+    write: Planned,
     size: usize,
 }
 
@@ -124,7 +133,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         &["INDEXES", "TOTAL", "NONE"],
         "NONE",
     )?;
-    let mut plans: Vec<Planned> = Vec::with_capacity(members.len());
+    let mut plans: Vec<Plan> = Vec::with_capacity(members.len());
     let mut reasons = Vec::with_capacity(members.len());
     let mut failed = false;
     for member in members {
@@ -141,23 +150,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
             "Update" => {
                 let key = table.key_from_request(&op.required_item("Key")?)?;
                 let update = update_of(&op, &ctx)?.ok_or_else(|| missing("UpdateExpression"))?;
-                ctx.finish()?;
-                let current = table.get(&key);
-                // Type errors in an update cancel the transaction with a reason, as DynamoDB does.
-                match updated(table, &key, current, Some(&update)) {
-                    Ok(new) => (key, Write::Update(new)),
-                    Err(e) => {
-                        failed = true;
-                        reasons.push(reason("ValidationError", Some(&e.message), None));
-                        plans.push(Planned {
-                            table: name.to_owned(),
-                            key,
-                            write: Write::Check,
-                            size: 0,
-                        });
-                        continue;
-                    }
-                }
+                (key, Write::Update(update))
             }
             "Delete" => (
                 table.key_from_request(&op.required_item("Key")?)?,
@@ -180,14 +173,10 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
             ));
         }
         let current = table.get(&key);
-        let size = match &write {
-            Write::Put(i) | Write::Update(i) => item_size(i),
-            _ => 0,
-        }
-        .max(current.map_or(0, item_size));
-        if check(cond.as_ref(), current)? {
-            reasons.push(reason("None", None, None));
-        } else {
+        // The condition is checked first, on the current item; an update that cannot apply to it
+        // (a type error, a missing attribute) then cancels the transaction with a reason, as
+        // DynamoDB does.
+        let write = if !check(cond.as_ref(), current)? {
             failed = true;
             let with_item = op.choice(
                 "ReturnValuesOnConditionCheckFailure",
@@ -199,8 +188,44 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
                 Some("The conditional request failed"),
                 current.filter(|_| with_item),
             ));
+            Planned::Check
+        } else {
+            match write {
+                // The new item is validated now (index key types, size), so that no write of
+                // the transaction is applied when one of them cannot be.
+                Write::Update(update) => match updated(table, &key, current, Some(&update))
+                    .and_then(|new| table.validate(&new).map(|_| new))
+                {
+                    Ok(new) => {
+                        reasons.push(reason("None", None, None));
+                        Planned::Put(new)
+                    }
+                    Err(e) => {
+                        failed = true;
+                        reasons.push(reason("ValidationError", Some(&e.message), None));
+                        Planned::Check
+                    }
+                },
+                Write::Put(item) => {
+                    reasons.push(reason("None", None, None));
+                    Planned::Put(item)
+                }
+                Write::Delete => {
+                    reasons.push(reason("None", None, None));
+                    Planned::Delete
+                }
+                Write::Check => {
+                    reasons.push(reason("None", None, None));
+                    Planned::Check
+                }
+            }
+        };
+        let size = match &write {
+            Planned::Put(i) => item_size(i),
+            _ => 0,
         }
-        plans.push(Planned {
+        .max(current.map_or(0, item_size));
+        plans.push(Plan {
             table: name.to_owned(),
             key,
             write,
@@ -214,13 +239,13 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
     for plan in plans {
         let table = state.table_mut(&plan.table)?;
         match plan.write {
-            Write::Put(item) | Write::Update(item) => {
+            Planned::Put(item) => {
                 table.put(item, now)?;
             }
-            Write::Delete => {
+            Planned::Delete => {
                 table.delete(&plan.key, now, false);
             }
-            Write::Check => {}
+            Planned::Check => {}
         }
         // Transactional writes cost two write units per KB.
         let cost = 2.0 * write_units(plan.size);
