@@ -7,7 +7,8 @@ use std::ops::Bound;
 use serde_json::{json, Value as Json};
 
 use crate::error::{Error, Result};
-use crate::value::{item_size, item_to_json, Item, KeyValue, Value};
+use crate::value::{item_size, Item, KeyValue, Value};
+use crate::wire::item_json;
 
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 const MAX_PARTITION_KEY_SIZE: usize = 2048;
@@ -445,13 +446,31 @@ impl Table {
     /// Stores an item, replacing any item with the same key; returns the old item.
     pub fn put(&mut self, item: Item, now: f64) -> Result<Option<Item>> {
         let key = self.validate(&item)?;
+        Ok(self.store(key, item, now))
+    }
+
+    /// Stores an item that `validate` accepted (`key` is what it returned); returns the old item.
+    pub fn store(&mut self, key: PrimaryKey, item: Item, now: f64) -> Option<Item> {
+        let size = item_size(&item);
+        if self.indexes.is_empty() && self.stream.is_none() {
+            // Nothing else to keep in step: one lookup.
+            let old = self.items.entry(key.0).or_default().insert(key.1, item);
+            self.size_bytes += size;
+            self.item_count += 1;
+            if let Some(old) = &old {
+                self.size_bytes -= item_size(old);
+                self.item_count -= 1;
+            }
+            return old;
+        }
         let old = self.remove_entry(&key);
         for index in &mut self.indexes {
-            if let Some(at) = index.position(&item, &key)? {
+            // Validated: the position is known to be computable.
+            if let Ok(Some(at)) = index.position(&item, &key) {
                 index.insert(at);
             }
         }
-        self.size_bytes += item_size(&item);
+        self.size_bytes += size;
         self.item_count += 1;
         self.record(
             if old.is_some() { "MODIFY" } else { "INSERT" },
@@ -462,7 +481,7 @@ impl Table {
             false,
         );
         self.items.entry(key.0).or_default().insert(key.1, item);
-        Ok(old)
+        old
     }
 
     pub fn delete(&mut self, key: &PrimaryKey, now: f64, by_ttl: bool) -> Option<Item> {
@@ -570,18 +589,15 @@ impl Table {
         let view = stream.view_type.as_str();
         let mut body = serde_json::Map::new();
         body.insert("ApproximateCreationDateTime".into(), json!(now.floor()));
-        body.insert(
-            "Keys".into(),
-            Json::Object(item_to_json(&self.key_item(key))),
-        );
+        body.insert("Keys".into(), item_json(&self.key_item(key)));
         if matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES") {
             if let Some(new) = new {
-                body.insert("NewImage".into(), Json::Object(item_to_json(new)));
+                body.insert("NewImage".into(), item_json(new));
             }
         }
         if matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES") {
             if let Some(old) = old {
-                body.insert("OldImage".into(), Json::Object(item_to_json(old)));
+                body.insert("OldImage".into(), item_json(old));
             }
         }
         body.insert(

@@ -15,7 +15,7 @@ use libfuzzer_sys::fuzz_target;
 use pydynox_engine::expr::{self, legacy, Context};
 use pydynox_engine::number::Number;
 use pydynox_engine::partiql::{parse_statement, Statement};
-use pydynox_engine::value::item_from_json;
+use pydynox_engine::wire::item_from_json;
 use pydynox_engine::{Item, KeyValue, Value};
 
 fn context() -> Context {

@@ -11,9 +11,10 @@ use crate::ops::items::{
     capacity_json, check, condition, context, projection, read_units, update_of, updated,
     write_units,
 };
-use crate::request::{missing, Request};
+use crate::request::{missing, Node, Request};
 use crate::table::PrimaryKey;
-use crate::value::{item_size, item_to_json, Item};
+use crate::value::{item_size, Item};
+use crate::wire::item_json;
 
 const MAX_ITEMS: usize = 100;
 /// DynamoDB remembers a ClientRequestToken for ten minutes.
@@ -48,14 +49,14 @@ fn reason(code: &str, message: Option<&str>, item: Option<&Item>) -> Json {
         r.insert("Message".into(), json!(m));
     }
     if let Some(item) = item {
-        r.insert("Item".into(), Json::Object(item_to_json(item)));
+        r.insert("Item".into(), item_json(item));
     }
     Json::Object(r)
 }
 
-fn items<'a>(req: &Request<'a>) -> Result<&'a Vec<Json>> {
+fn items<'a>(req: &Request<'a>) -> Result<Vec<Node<'a>>> {
     let items = req
-        .array("TransactItems")?
+        .list("TransactItems")?
         .ok_or_else(|| missing("TransactItems"))?;
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(Error::validation(format!(
@@ -66,22 +67,24 @@ fn items<'a>(req: &Request<'a>) -> Result<&'a Vec<Json>> {
 }
 
 /// The one operation of a TransactItems member (`{"Put": {...}}`).
-fn single<'a>(member: &'a Json, allowed: &[&str]) -> Result<(&'a str, Request<'a>)> {
-    let Json::Object(map) = member else {
-        return Err(Error::serialization(
-            "TransactItems members must be objects",
-        ));
-    };
-    let mut present = map.iter().filter(|(_, v)| !v.is_null());
-    match (present.next(), present.next()) {
-        (Some((kind, body)), None) if allowed.contains(&kind.as_str()) => {
-            Ok((kind.as_str(), Request::new(body)?))
+fn single<'a>(member: Node<'a>, allowed: &[&'static str]) -> Result<(&'static str, Request<'a>)> {
+    let member = Request::of(member)
+        .map_err(|_| Error::serialization("TransactItems members must be objects"))?;
+    let present: Vec<&str> = member
+        .names()
+        .filter(|n| member.node(n).is_some())
+        .collect();
+    let kind = match present.as_slice() {
+        [one] if allowed.contains(one) => allowed.iter().find(|a| *a == one).copied().unwrap_or(""),
+        _ => {
+            return Err(Error::validation(format!(
+                "TransactItems can only contain one of {}",
+                allowed.join(", ")
+            )))
         }
-        _ => Err(Error::validation(format!(
-            "TransactItems can only contain one of {}",
-            allowed.join(", ")
-        ))),
-    }
+    };
+    let body = member.sub(kind)?.ok_or_else(|| missing(kind))?;
+    Ok((kind, body))
 }
 
 /// Capacity units per table, in the order the tables first appear.
@@ -107,12 +110,8 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
     let members = items(req)?;
     let token = req.str("ClientRequestToken")?;
     let fingerprint = token.map(|_| {
-        let mut body = req.body.clone();
-        body.remove("ClientRequestToken");
-        format!(
-            "{:x}",
-            Sha256::digest(Json::Object(body).to_string().as_bytes())
-        )
+        let body = req.fingerprint_without("ClientRequestToken");
+        format!("{:x}", Sha256::digest(body.as_bytes()))
     });
     state
         .tokens
@@ -240,7 +239,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         let table = state.table_mut(&plan.table)?;
         match plan.write {
             Planned::Put(item) => {
-                table.put(item, now)?;
+                table.store(plan.key, item, now);
             }
             Planned::Delete => {
                 table.delete(&plan.key, now, false);
@@ -306,7 +305,7 @@ pub fn transact_get_items(state: &State, req: &Request) -> Result<Json> {
                 let shown = projection
                     .as_ref()
                     .map_or_else(|| item.clone(), |p| p.apply(item));
-                json!({"Item": Json::Object(item_to_json(&shown))})
+                json!({ "Item": item_json(&shown) })
             }
             None => json!({}),
         });
