@@ -150,14 +150,6 @@ pub fn item_from_json(json: &Json) -> Result<Item> {
     from_tree(json, ItemSeed)?
 }
 
-/// Values where the request holds a list of attribute values (PartiQL parameters).
-pub fn values_from_json(json: &Json) -> Result<Vec<Value>> {
-    match json {
-        Json::Array(values) => values.iter().map(value_from_json).collect(),
-        _ => Err(Error::serialization("expected a list of attribute values")),
-    }
-}
-
 // -- the parser ---------------------------------------------------------------------------------
 
 struct ItemSeed;
@@ -582,6 +574,19 @@ pub enum Lazy<'a> {
 const ITEM_MEMBERS: &[&str] = &["Item", "Key", "ExclusiveStartKey"];
 /// Members that hold a list of attribute maps (BatchGetItem's keys).
 const ITEM_LISTS: &[&str] = &["Keys"];
+/// Members whose objects are keyed by the caller's own names (attribute names, placeholders,
+/// PartiQL parameter values): read as plain structure all the way down, so that an attribute
+/// called `Key` or `Item` there is not taken for an attribute map.
+const PLAIN_MEMBERS: &[&str] = &[
+    "Expected",
+    "KeyConditions",
+    "QueryFilter",
+    "ScanFilter",
+    "AttributeUpdates",
+    "ExpressionAttributeNames",
+    "ExpressionAttributeValues",
+    "Parameters",
+];
 
 impl Lazy<'_> {
     /// The same value as a JSON tree.
@@ -643,7 +648,12 @@ pub fn read_request(body: &[u8]) -> Result<Lazy<'_>> {
 #[derive(Clone, Copy)]
 enum LazySeed {
     Structure,
-    /// An attribute map: parsed into an `Item`.
+    /// Structure in which no member is an attribute map.
+    Plain,
+    /// An object keyed by table names (RequestItems), each value read as structure.
+    Tables,
+    /// An attribute map: parsed into an `Item` (anything else where one is expected, such as a
+    /// tag's `"Key": "name"`, is read as structure).
     Item,
     /// A list of attribute maps.
     Items,
@@ -653,13 +663,7 @@ impl<'de> DeserializeSeed<'de> for LazySeed {
     type Value = Lazy<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        match self {
-            LazySeed::Item => {
-                let item = ItemSeed.deserialize(d)?;
-                Ok(Lazy::Item(RefCell::new(Some(item))))
-            }
-            LazySeed::Structure | LazySeed::Items => d.deserialize_any(LazyVisitor(self)),
-        }
+        d.deserialize_any(LazyVisitor(self))
     }
 }
 
@@ -676,14 +680,22 @@ impl<'de> Visitor<'de> for LazyVisitor {
         self,
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
+        if let LazySeed::Item = self.0 {
+            let item = ItemVisitor { depth: 0 }.visit_map(map)?;
+            return Ok(Lazy::Item(RefCell::new(Some(item))));
+        }
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4));
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-            let seed = if ITEM_MEMBERS.contains(&name.as_ref()) {
-                LazySeed::Item
-            } else if ITEM_LISTS.contains(&name.as_ref()) {
-                LazySeed::Items
-            } else {
-                LazySeed::Structure
+            let name_is = |names: &[&str]| names.contains(&name.as_ref());
+            let seed = match self.0 {
+                LazySeed::Plain => LazySeed::Plain,
+                // A table name, whatever it is ("Item" and "Keys" are valid table names).
+                LazySeed::Tables => LazySeed::Structure,
+                _ if name_is(PLAIN_MEMBERS) => LazySeed::Plain,
+                _ if name == "RequestItems" => LazySeed::Tables,
+                _ if name_is(ITEM_MEMBERS) => LazySeed::Item,
+                _ if name_is(ITEM_LISTS) => LazySeed::Items,
+                _ => LazySeed::Structure,
             };
             members.push((name, map.next_value_seed(seed)?));
         }
@@ -696,6 +708,7 @@ impl<'de> Visitor<'de> for LazyVisitor {
     ) -> std::result::Result<Self::Value, A::Error> {
         let element = match self.0 {
             LazySeed::Items => LazySeed::Item,
+            LazySeed::Plain => LazySeed::Plain,
             _ => LazySeed::Structure,
         };
         let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(4));
@@ -1063,6 +1076,53 @@ mod tests {
                 String::from_utf8(out).unwrap(),
                 serde_json::to_string(s).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn reads_requests_in_one_pass() {
+        let body = br#"{"TableName": "t1x", "Item": {"pk": {"S": "a"}}, "Key": {"pk": {"N": "x"}},
+            "Tags": [{"Key": "team", "Value": "core"}], "Keys": [{"k": {"S": "1"}}, "oops"],
+            "Expected": {"Key": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "v"}]}},
+            "Parameters": [{"M": {"Item": {"S": "x"}}}],
+            "RequestItems": {"Item": {"Keys": [{"k": {"S": "2"}}]}, "Keys": [{"PutRequest": {}}]}}"#;
+        let read = read_request(body).unwrap();
+        let Lazy::Object(members) = &read else {
+            panic!("{read:?}")
+        };
+        let get = |name: &str| &members.iter().find(|(n, _)| n == name).unwrap().1;
+        assert_eq!(get("Item").take_item().unwrap()["pk"], Value::S("a".into()));
+        assert!(get("Item")
+            .take_item()
+            .unwrap_err()
+            .message
+            .contains("read twice"));
+        assert!(get("Key")
+            .take_item()
+            .unwrap_err()
+            .message
+            .contains("number"));
+        assert_eq!(
+            get("Tags").to_json(),
+            json!([{"Key": "team", "Value": "core"}])
+        );
+        let Lazy::Array(keys) = get("Keys") else {
+            panic!()
+        };
+        assert!(keys[0].take_item().is_ok());
+        assert!(keys[1].take_item().is_err());
+        assert_eq!(get("TableName").to_json(), json!("t1x"));
+        // Attributes called Key or Item in legacy parameters and PartiQL values stay as they came.
+        assert_eq!(
+            get("Expected").to_json(),
+            json!({"Key": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "v"}]}})
+        );
+        assert_eq!(
+            get("Parameters").to_json(),
+            json!([{"M": {"Item": {"S": "x"}}}])
+        );
+        for bad in [&b"[1]"[..], b"{", b"{\"a\": 1} x", b"\xff"] {
+            assert!(read_request(bad).is_err());
         }
     }
 
