@@ -104,6 +104,13 @@ impl KeySchema {
 /// A primary key: the partition key value and, for tables with a sort key, the sort key value.
 pub type PrimaryKey = (KeyValue, Option<KeyValue>);
 
+/// What `Table::check` found out about an item that can be stored: its key and its size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub key: PrimaryKey,
+    pub size: usize,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProjectionKind {
     All,
@@ -431,7 +438,13 @@ impl Table {
 
     /// Checks an item can be stored (size, key, index key types) without storing it.
     pub fn validate(&self, item: &Item) -> Result<PrimaryKey> {
-        if item_size(item) > MAX_ITEM_SIZE {
+        self.check(item).map(|c| c.key)
+    }
+
+    /// `validate`, keeping what it found out for `store`.
+    pub fn check(&self, item: &Item) -> Result<Checked> {
+        let size = item_size(item);
+        if size > MAX_ITEM_SIZE {
             return Err(Error::validation(
                 "Item size has exceeded the maximum allowed size",
             ));
@@ -440,18 +453,18 @@ impl Table {
         for index in &self.indexes {
             index.position(item, &key)?;
         }
-        Ok(key)
+        Ok(Checked { key, size })
     }
 
     /// Stores an item, replacing any item with the same key; returns the old item.
     pub fn put(&mut self, item: Item, now: f64) -> Result<Option<Item>> {
-        let key = self.validate(&item)?;
-        Ok(self.store(key, item, now))
+        let checked = self.check(&item)?;
+        Ok(self.store(checked, item, now))
     }
 
-    /// Stores an item that `validate` accepted (`key` is what it returned); returns the old item.
-    pub fn store(&mut self, key: PrimaryKey, item: Item, now: f64) -> Option<Item> {
-        let size = item_size(&item);
+    /// Stores an item that `check` accepted; returns the old item.
+    pub fn store(&mut self, checked: Checked, item: Item, now: f64) -> Option<Item> {
+        let Checked { key, size } = checked;
         if self.indexes.is_empty() && self.stream.is_none() {
             // Nothing else to keep in step: one lookup.
             let old = self.items.entry(key.0).or_default().insert(key.1, item);
@@ -465,7 +478,7 @@ impl Table {
         }
         let old = self.remove_entry(&key);
         for index in &mut self.indexes {
-            // Validated: the position is known to be computable.
+            // Checked: the position is known to be computable.
             if let Ok(Some(at)) = index.position(&item, &key) {
                 index.insert(at);
             }

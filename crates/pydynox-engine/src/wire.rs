@@ -632,7 +632,10 @@ pub fn read_request(body: &[u8]) -> Result<Lazy<'_>> {
     if body.is_empty() {
         return Ok(Lazy::Object(Vec::new()));
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // Checked once here (ASCII runs go fast), so strings need no check of their own below.
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::serialization("Start of structure or map found where not expected"))?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let lazy = LazySeed::Structure
         .deserialize(&mut de)
         .and_then(|lazy| de.end().map(|_| lazy))

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::ops::items::{capacity_json, context, projection, read_units, write_units};
 use crate::ops::Answer;
 use crate::request::{missing, Entries, Request};
-use crate::table::PrimaryKey;
+use crate::table::{Checked, PrimaryKey};
 use crate::value::{item_size, Item};
 use crate::wire::Out;
 
@@ -94,6 +94,21 @@ pub fn batch_get_item(state: &State, req: &Request) -> Result<Answer> {
     Ok(out.finish().into())
 }
 
+/// One write of a batch, checked.
+enum Write {
+    Put(Checked, Item),
+    Delete(PrimaryKey),
+}
+
+impl Write {
+    fn key(&self) -> &PrimaryKey {
+        match self {
+            Write::Put(checked, _) => &checked.key,
+            Write::Delete(key) => key,
+        }
+    }
+}
+
 pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
     let mode = req.choice(
         "ReturnConsumedCapacity",
@@ -116,27 +131,25 @@ pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Js
                 "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
             ));
         }
-        let mut keys: Vec<PrimaryKey> = Vec::new();
-        let mut ops = Vec::new();
+        let mut ops: Vec<Write> = Vec::with_capacity(writes.len());
         for write in writes {
             let write = Request::of(write)?;
-            let (key, item) = match (write.sub("PutRequest")?, write.sub("DeleteRequest")?) {
+            let op = match (write.sub("PutRequest")?, write.sub("DeleteRequest")?) {
                 (Some(p), None) => {
                     let item = p.required_item("Item")?;
-                    (table.validate(&item)?, Some(item))
+                    Write::Put(table.check(&item)?, item)
                 }
-                (None, Some(d)) => (table.key_from_request(&d.required_item("Key")?)?, None),
+                (None, Some(d)) => Write::Delete(table.key_from_request(&d.required_item("Key")?)?),
                 _ => {
                     return Err(Error::validation(
                         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
                     ))
                 }
             };
-            if keys.contains(&key) {
+            if ops.iter().any(|o| o.key() == op.key()) {
                 return Err(duplicates());
             }
-            keys.push(key.clone());
-            ops.push((key, item));
+            ops.push(op);
         }
         plans.push((name.to_owned(), ops));
     }
@@ -144,10 +157,10 @@ pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Js
     for (name, ops) in plans {
         let table = state.table_mut(&name)?;
         let mut units = 0.0;
-        for (key, item) in ops {
-            let (new_size, old) = match item {
-                Some(item) => (item_size(&item), table.store(key, item, now)),
-                None => (0, table.delete(&key, now, false)),
+        for op in ops {
+            let (new_size, old) = match op {
+                Write::Put(checked, item) => (checked.size, table.store(checked, item, now)),
+                Write::Delete(key) => (0, table.delete(&key, now, false)),
             };
             units += write_units(new_size.max(old.as_ref().map_or(0, item_size)));
         }

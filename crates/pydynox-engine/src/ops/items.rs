@@ -131,13 +131,13 @@ pub fn put_item(state: &mut State, req: &Request, now: f64) -> Result<Answer> {
     let condition = condition(req, &ctx)?;
     ctx.finish()?;
     let return_values = old_only_return_values(req)?;
-    let key = table.validate(&item)?;
-    let current = table.get(&key);
+    let checked = table.check(&item)?;
+    let current = table.get(&checked.key);
     if !check(condition.as_ref(), current)? {
         return Err(condition_failed(req, current)?);
     }
-    let size = item_size(&item).max(current.map_or(0, item_size));
-    let old = table.store(key, item, now);
+    let size = checked.size.max(current.map_or(0, item_size));
+    let old = table.store(checked, item, now);
     let capacity = capacity(req, table, write_units(size), false)?;
     Ok(answer(
         old.as_ref().filter(|_| return_values == "ALL_OLD"),

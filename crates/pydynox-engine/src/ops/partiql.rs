@@ -155,7 +155,7 @@ fn apply(state: &mut State, plan: &Planned, now: f64) -> Result<f64> {
         .max(plan.old.as_ref().map_or(0, item_size));
     match &plan.new {
         Some(item) => {
-            table.store(plan.key.clone(), item.clone(), now);
+            table.put(item.clone(), now)?;
         }
         None => {
             table.delete(&plan.key, now, false);

@@ -12,7 +12,7 @@ use crate::ops::items::{
     write_units,
 };
 use crate::request::{missing, Node, Request};
-use crate::table::PrimaryKey;
+use crate::table::{Checked, PrimaryKey};
 use crate::value::{item_size, Item};
 use crate::wire::item_json;
 
@@ -22,7 +22,7 @@ const TOKEN_SECONDS: f64 = 600.0;
 
 /// What a member asks for.
 enum Write {
-    Put(Item),
+    Put(Checked, Item),
     Delete,
     Update(Update),
     Check,
@@ -30,7 +30,7 @@ enum Write {
 
 /// What a member will do once every condition held: store an item, delete one, or nothing.
 enum Planned {
-    Put(Item),
+    Put(Checked, Item),
     Delete,
     Check,
 }
@@ -144,7 +144,8 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         let (key, write) = match kind {
             "Put" => {
                 let item = op.required_item("Item")?;
-                (table.validate(&item)?, Write::Put(item))
+                let checked = table.check(&item)?;
+                (checked.key.clone(), Write::Put(checked, item))
             }
             "Update" => {
                 let key = table.key_from_request(&op.required_item("Key")?)?;
@@ -193,11 +194,11 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
                 // The new item is validated now (index key types, size), so that no write of
                 // the transaction is applied when one of them cannot be.
                 Write::Update(update) => match updated(table, &key, current, Some(&update))
-                    .and_then(|new| table.validate(&new).map(|_| new))
+                    .and_then(|new| table.check(&new).map(|checked| (checked, new)))
                 {
-                    Ok(new) => {
+                    Ok((checked, new)) => {
                         reasons.push(reason("None", None, None));
-                        Planned::Put(new)
+                        Planned::Put(checked, new)
                     }
                     Err(e) => {
                         failed = true;
@@ -205,9 +206,9 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
                         Planned::Check
                     }
                 },
-                Write::Put(item) => {
+                Write::Put(checked, item) => {
                     reasons.push(reason("None", None, None));
-                    Planned::Put(item)
+                    Planned::Put(checked, item)
                 }
                 Write::Delete => {
                     reasons.push(reason("None", None, None));
@@ -220,7 +221,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
             }
         };
         let size = match &write {
-            Planned::Put(i) => item_size(i),
+            Planned::Put(checked, _) => checked.size,
             _ => 0,
         }
         .max(current.map_or(0, item_size));
@@ -238,8 +239,8 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
     for plan in plans {
         let table = state.table_mut(&plan.table)?;
         match plan.write {
-            Planned::Put(item) => {
-                table.store(plan.key, item, now);
+            Planned::Put(checked, item) => {
+                table.store(checked, item, now);
             }
             Planned::Delete => {
                 table.delete(&plan.key, now, false);
