@@ -100,16 +100,17 @@ impl<'de> de::Deserialize<'de> for Text<'de> {
     }
 }
 
-fn invalid(message: impl Into<String>) -> Error {
-    Error::validation(format!(
+fn invalid(message: impl Into<String>) -> Box<Error> {
+    Box::new(Error::validation(format!(
         "One or more parameter values were invalid: {}",
         message.into()
-    ))
+    )))
 }
 
-/// A parse result: the value, or the DynamoDB error it earns. Kept apart from serde's own errors,
-/// which mean the bytes are not JSON at all (a SerializationException).
-type Parsed<T> = std::result::Result<T, Error>;
+/// A parse result: the value, or the DynamoDB error it earns (boxed: parse results sit in every
+/// read request, and errors are rare). Kept apart from serde's own errors, which mean the bytes
+/// are not JSON at all (a SerializationException).
+type Parsed<T> = std::result::Result<T, Box<Error>>;
 
 /// Deserializes `seed` from JSON bytes, turning malformed JSON into DynamoDB's error.
 fn from_slice<'de, S>(bytes: &'de [u8], seed: S) -> Result<S::Value>
@@ -132,22 +133,22 @@ where
 
 /// One attribute value (`{"S": "x"}`) from JSON bytes.
 pub fn value_from_slice(bytes: &[u8]) -> Result<Value> {
-    from_slice(bytes, ValueSeed { depth: 0 })?
+    from_slice(bytes, ValueSeed { depth: 0 })?.map_err(|e| *e)
 }
 
 /// One attribute value from a parsed JSON tree.
 pub fn value_from_json(json: &Json) -> Result<Value> {
-    from_tree(json, ValueSeed { depth: 0 })?
+    from_tree(json, ValueSeed { depth: 0 })?.map_err(|e| *e)
 }
 
 /// An attribute map (`{"name": {"S": "x"}, ...}`) from JSON bytes.
 pub fn item_from_slice(bytes: &[u8]) -> Result<Item> {
-    from_slice(bytes, ItemSeed)?
+    from_slice(bytes, ItemSeed)?.map_err(|e| *e)
 }
 
 /// An attribute map from a parsed JSON tree.
 pub fn item_from_json(json: &Json) -> Result<Item> {
-    from_tree(json, ItemSeed)?
+    from_tree(json, ItemSeed)?.map_err(|e| *e)
 }
 
 // -- the parser ---------------------------------------------------------------------------------
@@ -196,11 +197,17 @@ impl<'de> Visitor<'de> for ItemVisitor {
     }
 
     fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(Err(Error::serialization("expected an attribute map")))
+        Ok(Err(Box::new(Error::serialization(
+            "expected an attribute map",
+        ))))
     }
 
-    refuse_scalars_and_lists!(Err(Error::serialization("expected an attribute map")));
-    refuse_strings!(Err(Error::serialization("expected an attribute map")));
+    refuse_scalars_and_lists!(Err(Box::new(Error::serialization(
+        "expected an attribute map"
+    ))));
+    refuse_strings!(Err(Box::new(Error::serialization(
+        "expected an attribute map"
+    ))));
 }
 
 struct ValueSeed {
@@ -220,8 +227,10 @@ struct ValueVisitor {
     depth: usize,
 }
 
-fn not_an_attribute_value() -> Error {
-    Error::serialization("Unexpected value type in payload: expected an AttributeValue object")
+fn not_an_attribute_value() -> Box<Error> {
+    Box::new(Error::serialization(
+        "Unexpected value type in payload: expected an AttributeValue object",
+    ))
 }
 
 impl<'de> Visitor<'de> for ValueVisitor {
@@ -254,13 +263,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
             }
         }
         Ok(match (members, found) {
-            (0, _) | (_, None) => Err(Error::validation(
+            (0, _) | (_, None) => Err(Box::new(Error::validation(
                 "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
-            )),
+            ))),
             (1, Some(value)) => value,
-            _ => Err(Error::validation(
+            _ => Err(Box::new(Error::validation(
                 "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
-            )),
+            ))),
         })
     }
 
@@ -323,14 +332,14 @@ struct PayloadVisitor<'t> {
 }
 
 fn number(text: &str) -> Parsed<Number> {
-    Number::parse(text).map_err(|e| Error::validation(e.message()))
+    Number::parse(text).map_err(|e| Box::new(Error::validation(e.message())))
 }
 
 fn binary(text: &str) -> Parsed<Vec<u8>> {
     BASE64.decode(text.as_bytes()).map_err(|_| {
-        Error::serialization(
+        Box::new(Error::serialization(
             "Base64 encoded length is expected a multiple of 4 bytes but found invalid data",
-        )
+        ))
     })
 }
 
@@ -345,13 +354,13 @@ fn no_duplicates<T: PartialEq>(values: &[T]) -> Parsed<()> {
 
 impl PayloadVisitor<'_> {
     /// The error for a payload of the wrong JSON type.
-    fn wrong(&self) -> Error {
-        match self.kind {
+    fn wrong(&self) -> Box<Error> {
+        Box::new(match self.kind {
             Kind::S => Error::serialization("S must be a string"),
             Kind::N => Error::serialization("NUMBER_VALUE cannot be converted to String"),
             Kind::B => Error::serialization("Binary values must be base64 strings"),
             Kind::Bool => Error::serialization("BOOL must be true or false"),
-            Kind::Null => invalid("Null attribute value types must have the value of true"),
+            Kind::Null => *invalid("Null attribute value types must have the value of true"),
             Kind::Ss => Error::serialization("SS must be a list"),
             Kind::Ns => Error::serialization("NS must be a list"),
             Kind::Bs => Error::serialization("BS must be a list"),
@@ -360,7 +369,7 @@ impl PayloadVisitor<'_> {
             Kind::Unknown(tag) => {
                 Error::serialization(format!("Unknown AttributeValue type {tag:?}"))
             }
-        }
+        })
     }
 
     fn text(&self, s: &str) -> Parsed<Value> {
@@ -450,13 +459,13 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
             match member {
                 SetMember::Text(t) => texts.push(t),
                 SetMember::Other => {
-                    failed.get_or_insert(match self.kind {
+                    failed.get_or_insert(Box::new(match self.kind {
                         Kind::Ss => Error::serialization(format!("{what} must be a string")),
                         Kind::Ns => {
                             Error::serialization("NUMBER_VALUE cannot be converted to String")
                         }
                         _ => Error::serialization("Binary values must be base64 strings"),
-                    });
+                    }));
                 }
             }
         }
@@ -615,13 +624,14 @@ impl Lazy<'_> {
     /// its request once; a second read is a bug, answered as an internal error).
     pub fn take_item(&self) -> Result<Item> {
         match self {
-            Lazy::Item(cell) => cell.borrow_mut().take().unwrap_or_else(|| {
-                Err(Error::new(
+            Lazy::Item(cell) => match cell.borrow_mut().take() {
+                Some(parsed) => parsed.map_err(|e| *e),
+                None => Err(Error::new(
                     "InternalServerError",
                     "An attribute map of the request was read twice",
                 )
-                .with_status(500))
-            }),
+                .with_status(500)),
+            },
             other => item_from_json(&other.to_json()),
         }
     }

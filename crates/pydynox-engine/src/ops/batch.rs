@@ -94,6 +94,13 @@ pub fn batch_get_item(state: &State, req: &Request) -> Result<Answer> {
     Ok(out.finish().into())
 }
 
+fn key_hash(key: &PrimaryKey) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// One write of a batch, checked.
 enum Write {
     Put(Checked, Item),
@@ -131,7 +138,9 @@ pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Js
                 "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
             ));
         }
-        let mut ops: Vec<Write> = Vec::with_capacity(writes.len());
+        // Each write with a hash of its key, so that finding a duplicate compares keys only when
+        // their hashes match.
+        let mut ops: Vec<(u64, Write)> = Vec::with_capacity(writes.len());
         for write in writes {
             let write = Request::of(write)?;
             let op = match (write.sub("PutRequest")?, write.sub("DeleteRequest")?) {
@@ -146,10 +155,11 @@ pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Js
                     ))
                 }
             };
-            if ops.iter().any(|o| o.key() == op.key()) {
+            let hash = key_hash(op.key());
+            if ops.iter().any(|(h, o)| *h == hash && o.key() == op.key()) {
                 return Err(duplicates());
             }
-            ops.push(op);
+            ops.push((hash, op));
         }
         plans.push((name.to_owned(), ops));
     }
@@ -157,7 +167,7 @@ pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Js
     for (name, ops) in plans {
         let table = state.table_mut(&name)?;
         let mut units = 0.0;
-        for op in ops {
+        for (_, op) in ops {
             let (new_size, old) = match op {
                 Write::Put(checked, item) => (checked.size, table.store(checked, item, now)),
                 Write::Delete(key) => (0, table.delete(&key, now, false)),
