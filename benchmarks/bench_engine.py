@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import functools
 import json
+import os
 import sys
 import time
 import uuid
@@ -55,6 +56,16 @@ def local_server() -> Iterator[str]:
     """``pydynox local`` in a child process, stopped by its pid afterwards."""
     with local_process() as (_, url):
         yield url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _run(count: int, op: Callable[[int], Awaitable[Any]]) -> float:
@@ -281,17 +292,28 @@ def servers(scale: int) -> dict[str, dict[str, float]]:
         row[name] = len(work) / (time.perf_counter() - start)
     rows["engine in process (raw JSON)"] = row
     engine.discard()
-    with local_server() as url:
+    cpu: dict[str, tuple[float, float]] = {}
+    with local_process() as (server, url):
         asyncio.run(raw_http(url, setup_requests(table), 1))
-        rows["engine over HTTP"] = {
-            name: asyncio.run(raw_http(url, work)) for name, work in raw_requests(table, 2000 * scale).items()
-        }
+        rows["engine over HTTP"] = {}
+        for name, work in raw_requests(table, 2000 * scale).items():
+            server_before, generator_before = cpu_seconds(server.pid), time.process_time()
+            rows["engine over HTTP"][name] = asyncio.run(raw_http(url, work))
+            cpu[name] = (
+                (cpu_seconds(server.pid) - server_before) / len(work),
+                (time.process_time() - generator_before) / len(work),
+            )
     with MotoServer() as moto:
         asyncio.run(raw_http(moto.endpoint_url, setup_requests(table), 1))
         rows["moto over HTTP"] = {
             name: asyncio.run(raw_http(moto.endpoint_url, work, 16))
             for name, work in raw_requests(table, 200 * scale).items()
         }
+    print("\nCPU time per request while the engine was served over HTTP (µs; two cores in all)\n")
+    print("| workload | pydynox local | load generator |")
+    print("|---|---:|---:|")
+    for name, (server_cpu, generator_cpu) in cpu.items():
+        print(f"| {name} | {server_cpu * 1e6:.0f} | {generator_cpu * 1e6:.0f} |")
     return rows
 
 
