@@ -10,7 +10,9 @@ use serde_json::Value as Json;
 use crate::error::{Error, Result};
 use crate::ops::{self, Effect};
 use crate::persist::Wal;
+use crate::request::{Node, Request};
 use crate::table::Table;
+use crate::wire;
 
 pub struct State {
     pub tables: BTreeMap<String, Table>,
@@ -97,12 +99,8 @@ impl Engine {
     /// Answers one request: `target` is the operation (`DynamoDB_20120810.PutItem` or `PutItem`).
     pub fn handle(&self, target: &str, body: &[u8]) -> Response {
         let operation = target.rsplit('.').next().unwrap_or(target);
-        let result = self.dispatch(operation, body);
-        match result {
-            Ok(json) => Response {
-                status: 200,
-                body: serde_json::to_vec(&json).unwrap_or_default(),
-            },
+        match self.dispatch(operation, body) {
+            Ok(body) => Response { status: 200, body },
             Err(e) => Response {
                 status: e.status,
                 body: serde_json::to_vec(&e.to_json()).unwrap_or_default(),
@@ -110,14 +108,9 @@ impl Engine {
         }
     }
 
-    fn dispatch(&self, operation: &str, body: &[u8]) -> Result<Json> {
-        let json: Json = if body.is_empty() {
-            Json::Object(Default::default())
-        } else {
-            serde_json::from_slice(body).map_err(|_| {
-                Error::serialization("Start of structure or map found where not expected")
-            })?
-        };
+    fn dispatch(&self, operation: &str, body: &[u8]) -> Result<Vec<u8>> {
+        let read = wire::read_request(body)?;
+        let req = Request::of(Node::Read(&read))?;
         let mut state = self.lock();
         let now = now();
         if now - state.last_sweep >= 1.0 {
@@ -126,7 +119,7 @@ impl Engine {
                 table.expire(now);
             }
         }
-        let (answer, effect) = ops::call(&mut state, operation, &json, now)?;
+        let (answer, effect) = ops::call(&mut state, operation, &req, now)?;
         if effect == Effect::Write {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(log) = log.as_mut() {

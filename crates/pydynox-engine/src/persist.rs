@@ -12,12 +12,12 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value as Json};
+use serde_json::json;
 
 use crate::engine::Engine;
 use crate::hash::fnv1a;
 use crate::ops::tables::create_request;
-use crate::value::item_to_json;
+use crate::wire::item_json;
 
 const LOG: &str = "wal.log";
 
@@ -120,7 +120,7 @@ pub fn compact(engine: &Engine) -> io::Result<()> {
                 out.write_all(&encode("UpdateTimeToLive", body.to_string().as_bytes()))?;
             }
             for (_, item) in table.all(None) {
-                let body = json!({"TableName": table.name, "Item": Json::Object(item_to_json(item))});
+                let body = json!({"TableName": table.name, "Item": item_json(item)});
                 out.write_all(&encode("PutItem", body.to_string().as_bytes()))?;
             }
         }
@@ -139,6 +139,7 @@ pub fn compact(engine: &Engine) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value as Json;
 
     #[test]
     fn torn_tail_is_dropped() {

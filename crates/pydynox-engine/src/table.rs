@@ -7,7 +7,8 @@ use std::ops::Bound;
 use serde_json::{json, Value as Json};
 
 use crate::error::{Error, Result};
-use crate::value::{item_size, item_to_json, Item, KeyValue, Value};
+use crate::value::{item_size, Item, KeyValue, Value};
+use crate::wire::item_json;
 
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 const MAX_PARTITION_KEY_SIZE: usize = 2048;
@@ -102,6 +103,13 @@ impl KeySchema {
 
 /// A primary key: the partition key value and, for tables with a sort key, the sort key value.
 pub type PrimaryKey = (KeyValue, Option<KeyValue>);
+
+/// What `Table::check` found out about an item that can be stored: its key and its size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub key: PrimaryKey,
+    pub size: usize,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProjectionKind {
@@ -430,7 +438,13 @@ impl Table {
 
     /// Checks an item can be stored (size, key, index key types) without storing it.
     pub fn validate(&self, item: &Item) -> Result<PrimaryKey> {
-        if item_size(item) > MAX_ITEM_SIZE {
+        self.check(item).map(|c| c.key)
+    }
+
+    /// `validate`, keeping what it found out for `store`.
+    pub fn check(&self, item: &Item) -> Result<Checked> {
+        let size = item_size(item);
+        if size > MAX_ITEM_SIZE {
             return Err(Error::validation(
                 "Item size has exceeded the maximum allowed size",
             ));
@@ -439,19 +453,37 @@ impl Table {
         for index in &self.indexes {
             index.position(item, &key)?;
         }
-        Ok(key)
+        Ok(Checked { key, size })
     }
 
     /// Stores an item, replacing any item with the same key; returns the old item.
     pub fn put(&mut self, item: Item, now: f64) -> Result<Option<Item>> {
-        let key = self.validate(&item)?;
+        let checked = self.check(&item)?;
+        Ok(self.store(checked, item, now))
+    }
+
+    /// Stores an item that `check` accepted; returns the old item.
+    pub fn store(&mut self, checked: Checked, item: Item, now: f64) -> Option<Item> {
+        let Checked { key, size } = checked;
+        if self.indexes.is_empty() && self.stream.is_none() {
+            // Nothing else to keep in step: one lookup.
+            let old = self.items.entry(key.0).or_default().insert(key.1, item);
+            self.size_bytes += size;
+            self.item_count += 1;
+            if let Some(old) = &old {
+                self.size_bytes -= item_size(old);
+                self.item_count -= 1;
+            }
+            return old;
+        }
         let old = self.remove_entry(&key);
         for index in &mut self.indexes {
-            if let Some(at) = index.position(&item, &key)? {
+            // Checked: the position is known to be computable.
+            if let Ok(Some(at)) = index.position(&item, &key) {
                 index.insert(at);
             }
         }
-        self.size_bytes += item_size(&item);
+        self.size_bytes += size;
         self.item_count += 1;
         self.record(
             if old.is_some() { "MODIFY" } else { "INSERT" },
@@ -462,7 +494,7 @@ impl Table {
             false,
         );
         self.items.entry(key.0).or_default().insert(key.1, item);
-        Ok(old)
+        old
     }
 
     pub fn delete(&mut self, key: &PrimaryKey, now: f64, by_ttl: bool) -> Option<Item> {
@@ -570,18 +602,15 @@ impl Table {
         let view = stream.view_type.as_str();
         let mut body = serde_json::Map::new();
         body.insert("ApproximateCreationDateTime".into(), json!(now.floor()));
-        body.insert(
-            "Keys".into(),
-            Json::Object(item_to_json(&self.key_item(key))),
-        );
+        body.insert("Keys".into(), item_json(&self.key_item(key)));
         if matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES") {
             if let Some(new) = new {
-                body.insert("NewImage".into(), Json::Object(item_to_json(new)));
+                body.insert("NewImage".into(), item_json(new));
             }
         }
         if matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES") {
             if let Some(old) = old {
-                body.insert("OldImage".into(), Json::Object(item_to_json(old)));
+                body.insert("OldImage".into(), item_json(old));
             }
         }
         body.insert(

@@ -1,5 +1,6 @@
 //! Feeds arbitrary bytes to every expression parser (condition, filter, key condition, projection,
-//! update, PartiQL statements) and to the legacy-parameter builders, and evaluates whatever parses on a few
+//! update, PartiQL statements), to the legacy-parameter builders and to the request reader (items
+//! parsed as the bytes are read, answers written back), and evaluates whatever parses on a few
 //! items. Any panic is a bug: bad input must come back as a DynamoDB error.
 //!
 //! Run (stable toolchain, nightly flags unlocked; its own workspace and target directory):
@@ -15,7 +16,7 @@ use libfuzzer_sys::fuzz_target;
 use pydynox_engine::expr::{self, legacy, Context};
 use pydynox_engine::number::Number;
 use pydynox_engine::partiql::{parse_statement, Statement};
-use pydynox_engine::value::item_from_json;
+use pydynox_engine::wire::{self, item_from_json, Lazy};
 use pydynox_engine::{Item, KeyValue, Value};
 
 fn context() -> Context {
@@ -168,7 +169,31 @@ fn partiql(text: &str, items: &[Item]) {
     }
 }
 
+/// Walks a read request, taking every item it holds (twice: the second read must be an error, not
+/// a panic) and writing it back.
+fn walk(lazy: &Lazy<'_>) {
+    match lazy {
+        Lazy::Object(members) => members.iter().for_each(|(_, v)| walk(v)),
+        Lazy::Array(values) => values.iter().for_each(walk),
+        Lazy::Item(_) => {
+            let _ = lazy.to_json();
+            if let Ok(item) = lazy.take_item() {
+                let mut out = wire::Out::new();
+                out.item("Item", &item);
+                let _ = serde_json::from_slice::<serde_json::Value>(&out.finish())
+                    .expect("the writer writes JSON");
+            }
+            let _ = lazy.take_item();
+        }
+        Lazy::Scalar(_) => {}
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    if let Ok(read) = wire::read_request(data) {
+        walk(&read);
+        let _ = read.to_json();
+    }
     let items = items();
     let text = String::from_utf8_lossy(data);
     expressions(&text, &items);

@@ -110,7 +110,7 @@ impl Context {
                             "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
                         )));
                     }
-                    let value = Value::from_json(v).map_err(|e| {
+                    let value = crate::wire::value_from_json(v).map_err(|e| {
                         if e.code == "ValidationException" {
                             Error::validation(format!(
                                 "ExpressionAttributeValues contains invalid value: {} for key {k}",

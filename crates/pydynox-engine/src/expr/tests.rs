@@ -5,7 +5,8 @@ use serde_json::{json, Value as Json};
 
 use super::*;
 use crate::number::Number;
-use crate::value::{item_from_json, Item, KeyValue};
+use crate::value::{Item, KeyValue};
+use crate::wire::item_from_json;
 
 fn item(j: Json) -> Item {
     item_from_json(&j).unwrap()

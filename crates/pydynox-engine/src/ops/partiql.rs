@@ -14,7 +14,8 @@ use crate::ops::Effect;
 use crate::partiql::{parse_statement, Returning, Statement};
 use crate::request::{missing, Request};
 use crate::table::{PrimaryKey, Table};
-use crate::value::{item_from_json, item_size, item_to_json, Item, KeyValue, Value};
+use crate::value::{item_size, Item, KeyValue, Value};
+use crate::wire::{item_from_slice, item_json, value_from_json};
 
 const PAGE_BYTES: usize = 1024 * 1024;
 
@@ -27,7 +28,7 @@ fn parameters(json: Option<&Json>) -> Result<Vec<Value>> {
                     "1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1",
                 ));
             }
-            values.iter().map(Value::from_json).collect()
+            values.iter().map(value_from_json).collect()
         }
         Some(_) => Err(Error::serialization("Parameters must be a list")),
     }
@@ -106,6 +107,8 @@ fn plan_write(state: &State, stmt: Statement) -> Result<Planned> {
                             "Cannot update attribute of the primary key",
                         ));
                     }
+                    // Validated while planning, so a transaction applies all its writes or none.
+                    table.validate(&new)?;
                     (Some(new), None)
                 }
                 _ => (None, Some(Error::condition_failed())),
@@ -207,9 +210,8 @@ fn select(
             URL_SAFE_NO_PAD
                 .decode(t)
                 .ok()
-                .and_then(|b| serde_json::from_slice::<Json>(&b).ok())
+                .and_then(|b| item_from_slice(&b).ok())
                 .ok_or_else(|| Error::validation("Invalid NextToken"))
-                .and_then(|j| item_from_json(&j))
         })
         .transpose()?;
     let start_key = |item: &Item| -> Option<PrimaryKey> {
@@ -274,7 +276,7 @@ fn select(
         if limit.is_some_and(|l| scanned >= l) || bytes >= PAGE_BYTES {
             let key = table
                 .key_item(&start_key(item).ok_or_else(|| Error::validation("item without key"))?);
-            next = Some(URL_SAFE_NO_PAD.encode(Json::Object(item_to_json(&key)).to_string()));
+            next = Some(URL_SAFE_NO_PAD.encode(item_json(&key).to_string()));
             break;
         }
     }
@@ -293,12 +295,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<(
         let mut out = Map::new();
         out.insert(
             "Items".into(),
-            Json::Array(
-                items
-                    .iter()
-                    .map(|i| Json::Object(item_to_json(i)))
-                    .collect(),
-            ),
+            Json::Array(items.iter().map(item_json).collect()),
         );
         if let Some(token) = next {
             out.insert("NextToken".into(), json!(token));
@@ -323,7 +320,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<(
             )? == "ALL_OLD"
         {
             if let Some(old) = &plan.old {
-                return Err(error.with_extra("Item", Json::Object(item_to_json(old))));
+                return Err(error.with_extra("Item", item_json(old)));
             }
         }
         return Err(error);
@@ -332,12 +329,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<(
     let mut out = Map::new();
     out.insert(
         "Items".into(),
-        Json::Array(
-            returned(&plan)
-                .into_iter()
-                .map(|i| Json::Object(item_to_json(&i)))
-                .collect(),
-        ),
+        Json::Array(returned(&plan).into_iter().map(|i| item_json(&i)).collect()),
     );
     if let Some(c) = capacity(req, state.table(&plan.table)?, units, false)? {
         out.insert("ConsumedCapacity".into(), c);
@@ -345,7 +337,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<(
     Ok((Json::Object(out), Effect::Write))
 }
 
-fn statements<'a>(req: &Request<'a>, member: &str, max: usize) -> Result<&'a Vec<Json>> {
+fn statements<'r>(req: &'r Request, member: &str, max: usize) -> Result<&'r Vec<Json>> {
     let list = req.array(member)?.ok_or_else(|| missing(member))?;
     if list.is_empty() || list.len() > max {
         return Err(Error::validation(format!(
@@ -417,7 +409,7 @@ pub fn batch_execute_statement(
                 let (table, item) = lookup(state, &stmt)?;
                 let mut r = json!({"TableName": table});
                 if let Some(item) = item {
-                    r["Item"] = Json::Object(item_to_json(&item));
+                    r["Item"] = item_json(&item);
                 }
                 return Ok(r);
             }
@@ -450,10 +442,7 @@ pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result
         let mut responses = Vec::new();
         for stmt in &parsed {
             let (_, item) = lookup(state, stmt)?;
-            responses.push(item.map_or_else(
-                || json!({}),
-                |i| json!({"Item": Json::Object(item_to_json(&i))}),
-            ));
+            responses.push(item.map_or_else(|| json!({}), |i| json!({ "Item": item_json(&i) })));
         }
         return Ok((json!({ "Responses": responses }), Effect::Read));
     }

@@ -3,18 +3,20 @@
 
 use std::borrow::Cow;
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::json;
 
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::expr::{self, Condition, Context, KeyCondition, Projection};
 use crate::hash::{fnv1a, fnv1a_extend};
 use crate::ops::items::{capacity, context, projection, read_units};
+use crate::ops::Answer;
 use crate::request::Request;
 use crate::table::{
     Composite, Index, IndexEntry, KeySchema, PrimaryKey, ProjectionKind, ScalarType, Table,
 };
-use crate::value::{item_from_json, item_size, item_to_json, Item, KeyValue};
+use crate::value::{item_size, Item, KeyValue};
+use crate::wire::Out;
 
 const PAGE_BYTES: usize = 1024 * 1024;
 
@@ -114,10 +116,9 @@ type StartKey = (PrimaryKey, Option<IndexEntry>);
 
 /// ExclusiveStartKey as a table key, and as an index entry when reading an index.
 fn start_key(req: &Request, table: &Table, index: Option<&Index>) -> Result<Option<StartKey>> {
-    let Some(json) = req.get("ExclusiveStartKey") else {
+    let Some(start) = req.item("ExclusiveStartKey")? else {
         return Ok(None);
     };
-    let start = item_from_json(json)?;
     let expected = table
         .schema
         .names()
@@ -167,22 +168,23 @@ fn last_key(table: &Table, index: Option<&Index>, item: &Item) -> Item {
     key
 }
 
-struct Page {
-    items: Vec<Item>,
+struct Page<'t> {
+    /// The items to answer with: the table's own when shown whole, else their projections.
+    items: Vec<Cow<'t, Item>>,
     count: usize,
     scanned: usize,
     scanned_bytes: usize,
     last: Option<Item>,
 }
 
-fn collect(
-    evaluated: Evaluated<'_>,
+fn collect<'t>(
+    evaluated: Evaluated<'t>,
     filter: Option<&Condition>,
     shape: &Shape,
     index: Option<&Index>,
     table: &Table,
     limit: Option<usize>,
-) -> Result<Page> {
+) -> Result<Page<'t>> {
     let mut page = Page {
         items: Vec::new(),
         count: 0,
@@ -194,8 +196,10 @@ fn collect(
     while let Some(item) = evaluated.next() {
         // Only an index read sees a projection of the item; a table read uses it as stored.
         let visible = match index {
-            Some(i) => Cow::Owned(i.project(item, &table.schema)),
-            None => Cow::Borrowed(item),
+            Some(i) if i.projection != ProjectionKind::All => {
+                Cow::Owned(i.project(item, &table.schema))
+            }
+            _ => Cow::Borrowed(item),
         };
         page.scanned += 1;
         page.scanned_bytes += item_size(&visible);
@@ -207,13 +211,13 @@ fn collect(
             page.count += 1;
             match shape {
                 Shape::Count => {}
-                Shape::All => page.items.push(item.clone()),
-                Shape::IndexOnly => page.items.push(visible.clone().into_owned()),
-                Shape::Projected(p) => page.items.push(p.apply(match index {
+                Shape::All => page.items.push(Cow::Borrowed(item)),
+                Shape::IndexOnly => page.items.push(visible),
+                Shape::Projected(p) => page.items.push(Cow::Owned(p.apply(match index {
                     // A local index reads missing attributes from the table; a global one cannot.
                     Some(i) if i.global => &visible,
                     _ => item,
-                })),
+                }))),
             }
         }
         let full = limit.is_some_and(|l| page.scanned >= l) || page.scanned_bytes >= PAGE_BYTES;
@@ -230,31 +234,23 @@ fn collect(
 fn respond(
     req: &Request,
     table: &Table,
-    page: Page,
+    page: Page<'_>,
     consistent: bool,
     shape: &Shape,
-) -> Result<Json> {
-    let mut out = Map::new();
+) -> Result<Answer> {
+    let mut out = Out::new();
     if !matches!(shape, Shape::Count) {
-        out.insert(
-            "Items".into(),
-            Json::Array(
-                page.items
-                    .iter()
-                    .map(|i| Json::Object(item_to_json(i)))
-                    .collect(),
-            ),
-        );
+        out.items("Items", page.items.iter().map(|i| &**i));
     }
-    out.insert("Count".into(), json!(page.count));
-    out.insert("ScannedCount".into(), json!(page.scanned));
-    if let Some(last) = page.last {
-        out.insert("LastEvaluatedKey".into(), Json::Object(item_to_json(&last)));
+    out.json("Count", &json!(page.count));
+    out.json("ScannedCount", &json!(page.scanned));
+    if let Some(last) = &page.last {
+        out.item("LastEvaluatedKey", last);
     }
     if let Some(c) = capacity(req, table, read_units(page.scanned_bytes, consistent), true)? {
-        out.insert("ConsumedCapacity".into(), c);
+        out.json("ConsumedCapacity", &c);
     }
-    Ok(Json::Object(out))
+    Ok(out.finish().into())
 }
 
 fn index_of<'a>(req: &Request, table: &'a Table) -> Result<Option<&'a Index>> {
@@ -291,7 +287,7 @@ fn key_condition(req: &Request, ctx: &Context, schema: &KeySchema) -> Result<Key
     Ok(keys)
 }
 
-pub fn query(state: &State, req: &Request) -> Result<Json> {
+pub fn query(state: &State, req: &Request) -> Result<Answer> {
     let table = state.table(req.table_name()?)?;
     let index = index_of(req, table)?;
     let schema = index.map_or(&table.schema, |i| &i.schema);
@@ -355,7 +351,7 @@ fn segment_of(key: &[KeyValue], total: u64) -> u64 {
     hash % total
 }
 
-pub fn scan(state: &State, req: &Request) -> Result<Json> {
+pub fn scan(state: &State, req: &Request) -> Result<Answer> {
     let table = state.table(req.table_name()?)?;
     let index = index_of(req, table)?;
     let ctx = context(req)?;
