@@ -111,8 +111,12 @@ impl<'a> Reader<'a> {
         self.text.as_bytes()
     }
 
+    fn error(&self, what: &str) -> WireError {
+        WireError(format!("{what} at byte {}", self.pos))
+    }
+
     fn fail<T>(&self, what: &str) -> Result<T, WireError> {
-        Err(WireError(format!("{what} at byte {}", self.pos)))
+        Err(self.error(what))
     }
 
     #[inline]
@@ -450,7 +454,7 @@ impl<'a> Reader<'a> {
     fn py_value<'py>(
         &mut self,
         py: Python<'py>,
-        names: &mut Names<'a>,
+        names: &mut PageCache<'a>,
         float: bool,
         depth: usize,
     ) -> Result<(Tag, Bound<'py, PyAny>), ReadError> {
@@ -496,7 +500,8 @@ impl<'a> Reader<'a> {
                 })?;
                 set.into_any()
             }
-            Tag::Unknown => return Err(self.fail::<()>("unknown type").unwrap_err().into()),
+            // `tag()` reads only the ten types DynamoDB defines.
+            Tag::Unknown => return Err(self.error("unknown attribute type").into()),
         };
         self.eat(b'}')?;
         Ok((tag, value))
@@ -505,7 +510,7 @@ impl<'a> Reader<'a> {
     fn py_map<'py>(
         &mut self,
         py: Python<'py>,
-        names: &mut Names<'a>,
+        names: &mut PageCache<'a>,
         depth: usize,
     ) -> Result<Bound<'py, PyDict>, ReadError> {
         let dict = PyDict::new(py);
@@ -556,7 +561,8 @@ impl<'a> Reader<'a> {
                     .map(|t| blob(t))
                     .collect::<Result<_, _>>()?,
             ),
-            Tag::Unknown => return Err(self.fail::<()>("unknown type").unwrap_err().into()),
+            // `tag()` reads only the ten types DynamoDB defines.
+            Tag::Unknown => return Err(self.error("unknown attribute type").into()),
         };
         self.eat(b'}')?;
         Ok(value)
@@ -693,7 +699,7 @@ impl<'a> AttrValue<'_, 'a> {
     pub fn read<'py>(
         mut self,
         py: Python<'py>,
-        names: &mut Names<'a>,
+        names: &mut PageCache<'a>,
         float: bool,
     ) -> Result<(Tag, Bound<'py, PyAny>), ReadError> {
         self.read = true;
@@ -744,10 +750,7 @@ pub fn parse_item(bytes: &[u8]) -> Result<Item, ReadError> {
     let mut r = Reader::new(utf8(bytes)?);
     let item = r.av_map(0)?;
     if r.peek().is_some() {
-        return Err(r
-            .fail::<()>("trailing bytes after the item")
-            .unwrap_err()
-            .into());
+        return Err(r.error("trailing bytes after the item").into());
     }
     Ok(item)
 }
@@ -837,7 +840,7 @@ pub fn items_to_dicts<'py>(
     items: &WireItems,
     list: &Bound<'py, PyList>,
 ) -> PyResult<()> {
-    let mut names = Names::new();
+    let mut names = PageCache::new();
     items.each_item(|item| {
         let dict = PyDict::new(py);
         item.attributes(|name, value| {
@@ -871,7 +874,7 @@ impl Hasher for NameHasher {
 /// Python objects for the texts that repeat across a page's items: attribute names, and numbers
 /// that are not small ints (`Decimal("38.7223")` costs a parse per item; shared, it costs one per
 /// page). Both are immutable in Python, so sharing them is invisible to callers.
-pub struct Names<'a> {
+pub struct PageCache<'a> {
     names: HashMap<&'a str, Py<PyString>, BuildHasherDefault<NameHasher>>,
     numbers: HashMap<&'a str, Py<PyAny>, BuildHasherDefault<NameHasher>>,
 }
@@ -879,9 +882,9 @@ pub struct Names<'a> {
 /// A page with more distinct texts than this is not made of repeating items; stop remembering.
 const MAX_REMEMBERED: usize = 2048;
 
-impl<'a> Names<'a> {
+impl<'a> PageCache<'a> {
     pub fn new() -> Self {
-        Names {
+        PageCache {
             names: HashMap::default(),
             numbers: HashMap::default(),
         }

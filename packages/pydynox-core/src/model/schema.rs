@@ -15,7 +15,7 @@ use pyo3::types::{
 use pyo3::{ffi, intern};
 
 use super::snapshot::Snapshot;
-use crate::convert::wire::{items_to_dicts, GcPause, ItemReader, Names, PageItems, Tag};
+use crate::convert::wire::{items_to_dicts, GcPause, ItemReader, PageCache, PageItems, Tag};
 use crate::convert::{av_to_py, decimal_type, py_to_item, py_to_value, type_name, Item};
 
 /// What DynamoDB type an attribute holds; plain kinds load and dump without a Python call.
@@ -512,7 +512,7 @@ impl ModelSchema {
         &self,
         py: Python<'py>,
         item: &mut ItemReader<'_, 'a>,
-        names: &mut Names<'a>,
+        names: &mut PageCache<'a>,
         order: &mut Vec<Option<usize>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let sub = match &self.discriminator {
@@ -670,7 +670,7 @@ pub fn items_out<'py>(
             }
             PageItems::Wire(wire) => match model {
                 Some(schema) => {
-                    let mut names = Names::new();
+                    let mut names = PageCache::new();
                     let mut order = Vec::new();
                     wire.each_item(|item| {
                         list.append(
