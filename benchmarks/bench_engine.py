@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
+import os
 import sys
 import time
 import uuid
@@ -54,6 +56,16 @@ def local_server() -> Iterator[str]:
     """``pydynox local`` in a child process, stopped by its pid afterwards."""
     with local_process() as (_, url):
         yield url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _run(count: int, op: Callable[[int], Awaitable[Any]]) -> float:
@@ -115,11 +127,13 @@ def raw_requests(table: str, n: int) -> dict[str, list[tuple[str, bytes]]]:
             {"TableName": table, "Key": {"pk": {"S": f"p{i % 50}"}, "sk": {"S": f"{i:06d}"}}}
         ).encode()
 
+    # The 100-item partition every backend gets from setup_requests (the put workload's
+    # partitions grow with the number of requests, which differs between backends).
     query = json.dumps(
         {
             "TableName": table,
             "KeyConditionExpression": "pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": "p7"}},
+            "ExpressionAttributeValues": {":p": {"S": "Q"}},
         }
     ).encode()
 
@@ -172,48 +186,94 @@ def create_request(table: str) -> bytes:
     ).encode()
 
 
-async def _exchange(host: str, port: int, work: list[tuple[str, bytes]], conn: list[Any]) -> None:
-    """Sends each request on a kept-alive connection, reconnecting when the server closes it."""
+def encode(host: str, port: int, work: list[tuple[str, bytes]]) -> list[bytes]:
+    """Whole HTTP/1.1 requests, encoded before the clock starts (the load generator's own cost per
+    request stays small next to the servers')."""
+    out = []
     for operation, body in work:
-        if conn[0] is None:
-            conn[0] = await asyncio.open_connection(host, port)
-        reader, writer = conn[0]
         head = (
             f"POST / HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/x-amz-json-1.0\r\n"
             f"X-Amz-Target: DynamoDB_20120810.{operation}\r\nContent-Length: {len(body)}\r\n"
             "Authorization: AWS4-HMAC-SHA256 Credential=x/20250101/us-east-1/dynamodb/aws4_request, "
             "SignedHeaders=host, Signature=0\r\n\r\n"
         )
-        writer.write(head.encode() + body)
-        status_line = await reader.readline()
-        if not status_line.startswith(b"HTTP/1.1 200") and not status_line.startswith(b"HTTP/1.0 200"):
-            raise RuntimeError(f"{operation}: {status_line!r}")
-        length, close = 0, status_line.startswith(b"HTTP/1.0")
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection":
-                close = value.strip().lower() == "close"
-        await reader.readexactly(length)
-        if close:
-            writer.close()
-            conn[0] = None
+        out.append(head.encode() + body)
+    return out
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection sending requests one after the other: the next request goes out as
+    soon as the previous answer is complete. A protocol rather than asyncio's streams, whose Python
+    cost per request was as large as the engine's whole answer to a put."""
+
+    def __init__(self, requests: Iterator[bytes], finished: asyncio.Future[bool]) -> None:
+        self.requests = requests
+        self.finished = finished
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._send_next()
+
+    def _send_next(self) -> None:
+        request = next(self.requests, None)
+        if request is None:
+            self._finish(True)
+        elif self.transport is not None:
+            self.transport.write(request)
+
+    def _finish(self, all_sent: bool) -> None:
+        if not self.finished.done():
+            self.finished.set_result(all_sent)
+        if self.transport is not None:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buffer[:end].lower()
+        if not head.startswith((b"http/1.1 200", b"http/1.0 200")):
+            self.finished.set_exception(RuntimeError(f"answer: {head[:200]!r}"))
+            return
+        at = head.find(b"\r\ncontent-length:")
+        stop = head.find(b"\r\n", at + 2)
+        length = int(head[at + 17 : stop if stop > 0 else len(head)]) if at >= 0 else 0
+        if len(self.buffer) < end + 4 + length:
+            return
+        self.buffer = self.buffer[end + 4 + length :]
+        if head.startswith(b"http/1.0") or b"\r\nconnection: close" in head:
+            # The server closes after each answer (moto): carry on over a new connection.
+            self._finish(False)
+        else:
+            self._send_next()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.finished.done():
+            self.finished.set_result(False)
+
+
+async def _exchange(host: str, port: int, requests: list[bytes]) -> None:
+    """Sends `requests` one at a time, reconnecting whenever the server closes the connection."""
+    loop = asyncio.get_running_loop()
+    pending = iter(requests)
+    while True:
+        finished: asyncio.Future[bool] = loop.create_future()
+        await loop.create_connection(functools.partial(_Connection, pending, finished), host, port)
+        if await finished:
+            return
 
 
 async def raw_http(url: str, work: list[tuple[str, bytes]], connections: int = IN_FLIGHT) -> float:
     host, port = url.removeprefix("http://").split(":")
-    shares = [work[i::connections] for i in range(connections)]
-    conns: list[list[Any]] = [[None] for _ in range(connections)]
+    requests = encode(host, int(port), work)
+    shares = [requests[i::connections] for i in range(connections)]
     start = time.perf_counter()
-    await asyncio.gather(
-        *(_exchange(host, int(port), share, c) for share, c in zip(shares, conns, strict=True))
-    )
-    elapsed = time.perf_counter() - start
-    for c in conns:
-        if c[0] is not None:
-            c[0][1].close()
-    return len(work) / elapsed
+    await asyncio.gather(*(_exchange(host, int(port), share) for share in shares))
+    return len(work) / (time.perf_counter() - start)
 
 
 def servers(scale: int) -> dict[str, dict[str, float]]:
@@ -232,17 +292,28 @@ def servers(scale: int) -> dict[str, dict[str, float]]:
         row[name] = len(work) / (time.perf_counter() - start)
     rows["engine in process (raw JSON)"] = row
     engine.discard()
-    with local_server() as url:
+    cpu: dict[str, tuple[float, float]] = {}
+    with local_process() as (server, url):
         asyncio.run(raw_http(url, setup_requests(table), 1))
-        rows["engine over HTTP"] = {
-            name: asyncio.run(raw_http(url, work)) for name, work in raw_requests(table, 2000 * scale).items()
-        }
+        rows["engine over HTTP"] = {}
+        for name, work in raw_requests(table, 2000 * scale).items():
+            server_before, generator_before = cpu_seconds(server.pid), time.process_time()
+            rows["engine over HTTP"][name] = asyncio.run(raw_http(url, work))
+            cpu[name] = (
+                (cpu_seconds(server.pid) - server_before) / len(work),
+                (time.process_time() - generator_before) / len(work),
+            )
     with MotoServer() as moto:
         asyncio.run(raw_http(moto.endpoint_url, setup_requests(table), 1))
         rows["moto over HTTP"] = {
             name: asyncio.run(raw_http(moto.endpoint_url, work, 16))
             for name, work in raw_requests(table, 200 * scale).items()
         }
+    print("\nCPU time per request while the engine was served over HTTP (µs; two cores in all)\n")
+    print("| workload | pydynox local | load generator |")
+    print("|---|---:|---:|")
+    for name, (server_cpu, generator_cpu) in cpu.items():
+        print(f"| {name} | {server_cpu * 1e6:.0f} | {generator_cpu * 1e6:.0f} |")
     return rows
 
 

@@ -625,6 +625,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--json", type=Path, default=HERE / "results" / "peers-latest.json", help="where to write the results"
     )
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not publish the run (plots, docs/benchmarks.md, docs/img/benchmarks/peers.json)",
+    )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="PATH",
+        help="run nothing: redraw the plots and rewrite docs/benchmarks.md from this run's JSON",
+    )
     parser.add_argument("--gets", type=int, default=2000, help="gets per concurrent burst (%(default)s)")
     parser.add_argument("--in-flight", type=int, default=100, help="gets in flight (%(default)s)")
     # Worker mode (internal).
@@ -638,6 +649,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         return worker_main(args)
+    if args.from_json is not None:
+        return publish(args.from_json)
 
     # rounds x reps per round: query and batch write / concurrent gets.
     rounds, reps, conc_reps = (1, 2, 1) if args.quick else (3, 3, 2)
@@ -844,7 +857,7 @@ def main(argv: list[str] | None = None) -> int:
         "gets": args.gets,
         "in_flight": args.in_flight,
         "dataset": dataset,
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), **machine_details()},
         "workers": {
             lbl: {k: v for k, v in r.items() if k not in ("samples", "round", "partitions")}
             for lbl, r in info.items()
@@ -862,7 +875,38 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     print(f"\nJSON written to {args.json}")
-    return 1 if failures else 0
+    if failures:
+        return 1
+    if args.quick or args.no_report:
+        print("Not published (a --quick or --no-report run); docs/benchmarks.md is unchanged.")
+        return 0
+    return publish(args.json)
+
+
+def publish(json_path: Path) -> int:
+    """Plots and docs/benchmarks.md from a run's JSON (benchmarks/peers_report.py; needs matplotlib)."""
+    import peers_report
+
+    for path in peers_report.write_report(json_path):
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+def machine_details() -> dict[str, Any]:
+    """The CPU model and memory, for the published run (Linux; empty elsewhere)."""
+    details: dict[str, Any] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                details["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                details["memory_gib"] = int(line.split()[1]) / 2**20
+                break
+    except OSError:
+        pass
+    return details
 
 
 if __name__ == "__main__":

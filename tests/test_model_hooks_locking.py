@@ -34,7 +34,6 @@ from pydynox.hooks import (
     before_update,
 )
 from pydynox.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
-from support.backends import Backend
 from support.model_twin import ModelTwin
 from support.readback import raw_item
 
@@ -907,10 +906,8 @@ async def test_create_table_creates_the_declared_indexes(
 
 
 async def test_create_table_with_a_multi_attribute_gsi_key(
-    twin: ModelTwin, table_name: str, client: DynamoDBClient, boto: Any, backend: Backend
+    twin: ModelTwin, table_name: str, client: DynamoDBClient, boto: Any
 ) -> None:
-    if backend.name == "engine":
-        pytest.xfail("the local engine does not support multi-attribute GSI keys yet (docs/local.md)")
     User = indexed_model(table_name, client, ["tenant", "status"])
 
     await twin(User).create_table(wait=True)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydynox import Collection, DynamoDBClient, Model, ModelConfig
 from pydynox.attributes import NumberAttribute, StringAttribute
+from pydynox.exceptions import ValidationException
 from pydynox.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 from support.model_twin import ModelTwin
 
@@ -111,20 +112,87 @@ def test_index_descriptor_is_bound_to_the_class(User: Any) -> None:
     assert "email-index" in repr(User.by_email)
 
 
-def test_multi_attribute_gsi_key_needs_each_part(table_name: str, client: DynamoDBClient) -> None:
-    class Ticket(Model):
+@pytest.fixture
+def Match(table_name: str, client: DynamoDBClient) -> Any:
+    """Tournament matches with a multi-attribute GSI key: partition (tournament, region), sort
+    (round, bracket, score)."""
+
+    class Match(Model):
         model_config = ModelConfig(table=table_name, client=client)
         pk = StringAttribute(partition_key=True)
-        tenant = StringAttribute()
-        status = StringAttribute()
-        by_status = GlobalSecondaryIndex("status-index", partition_key=["tenant", "status"])
+        tournament = StringAttribute()
+        region = StringAttribute()
+        round = StringAttribute()
+        bracket = StringAttribute()
+        score = NumberAttribute()
+        by_bracket = GlobalSecondaryIndex(
+            "bracket-index",
+            partition_key=["tournament", "region"],
+            sort_key=["round", "bracket", "score"],
+        )
 
-    # The key condition needs every part; moto does not serve multi-attribute index keys, so the
-    # request is only checked up to sending.
+    Match.sync_create_table(wait=True)
+    rows = [
+        ("m1", "EU", "SEMI", "UPPER", 7),
+        ("m2", "EU", "SEMI", "UPPER", 30),
+        ("m3", "EU", "SEMI", "LOWER", 12),
+        ("m4", "EU", "FINAL", "UPPER", 3),
+        ("m5", "NA", "SEMI", "UPPER", 1),
+        ("m6", "EU", "SEMI", None, 5),  # no bracket: not in the index
+    ]
+    Match.sync_batch_write(
+        save=[
+            Match(pk=pk, tournament="W24", region=region, round=rnd, bracket=bracket, score=score)
+            for pk, region, rnd, bracket, score in rows
+        ]
+    )
+    return Match
+
+
+async def test_multi_attribute_gsi_query(Match: Any, twin: ModelTwin) -> None:
+    # Sorted by (round, bracket, score), the score numerically; the item without a bracket is absent.
+    found = await twin(Match.by_bracket).query(tournament="W24", region="EU")
+    assert [m.pk for m in found] == ["m4", "m3", "m1", "m2"]
+    found = await twin(Match.by_bracket).query(
+        tournament="W24",
+        region="EU",
+        sort_key_condition=(Match.round == "SEMI") & (Match.bracket == "UPPER") & (Match.score > 5),
+        scan_index_forward=False,
+    )
+    assert [(m.pk, m.score) for m in found] == [("m2", 30), ("m1", 7)]
+    found = await twin(Match.by_bracket).query(
+        tournament="W24",
+        region="EU",
+        sort_key_condition=(Match.round == "SEMI") & Match.bracket.begins_with("U"),
+    )
+    assert [m.pk for m in found] == ["m1", "m2"]
+    assert await twin(Match.by_bracket).count(tournament="W24", region="NA") == 1
+
+
+async def test_multi_attribute_gsi_pages_resume(Match: Any) -> None:
+    result = Match.by_bracket.query(tournament="W24", region="EU", page_size=2)
+    first = [m.pk async for m in _first(result, 2)]
+    assert first == ["m4", "m3"]
+    # The resume key holds the table key and every index key attribute.
+    assert result.last_evaluated_key == {
+        "pk": "m3", "tournament": "W24", "region": "EU", "round": "SEMI", "bracket": "LOWER", "score": 12,
+    }  # fmt: skip
+    rest = await Match.by_bracket.query(
+        tournament="W24", region="EU", last_evaluated_key=result.last_evaluated_key
+    ).all()
+    assert [m.pk for m in rest] == ["m1", "m2"]
+
+
+def test_multi_attribute_gsi_key_conditions_are_checked(Match: Any) -> None:
     with pytest.raises(ValueError, match="several attributes"):
-        Ticket.by_status.sync_query(partition_key="t1")
-    with pytest.raises(ValueError, match="needs status="):
-        Ticket.by_status.sync_query(tenant="t1")
+        Match.by_bracket.sync_query(partition_key="W24")
+    with pytest.raises(ValueError, match="needs region="):
+        Match.by_bracket.sync_query(tournament="W24")
+    # The server refuses a sort key condition that skips an attribute.
+    with pytest.raises(ValidationException, match="RANGE key attributes round must have equality conditions"):
+        Match.by_bracket.sync_query(
+            tournament="W24", region="EU", sort_key_condition=Match.bracket == "UPPER"
+        ).all()
 
 
 # -- collections ---------------------------------------------------------------------------------------

@@ -136,6 +136,12 @@ client = pydynox.DynamoDBClient(
 tables = asyncio.run(client.list_tables())
 after = threads()
 info_after = pydynox.runtime_info()
+# A thread names itself once it first runs; on a busy machine a worker the call did not need may not
+# have run yet when the call returns.
+import time
+deadline = time.monotonic() + 5
+while names().count("pydynox-worker") < info_after["worker_threads"] and time.monotonic() < deadline:
+    time.sleep(0.01)
 print(json.dumps({
     "before": before, "after": after, "tables_ok": isinstance(tables, list),
     "info_before": info_before, "info_after": info_after,

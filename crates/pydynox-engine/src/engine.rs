@@ -8,9 +8,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
-use crate::ops;
+use crate::ops::{self, Effect};
 use crate::persist::Wal;
+use crate::request::{Node, Request};
 use crate::table::Table;
+use crate::wire;
 
 pub struct State {
     pub tables: BTreeMap<String, Table>,
@@ -54,23 +56,6 @@ pub fn now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-const MUTATING: &[&str] = &[
-    "CreateTable",
-    "DeleteTable",
-    "UpdateTable",
-    "UpdateTimeToLive",
-    "PutItem",
-    "UpdateItem",
-    "DeleteItem",
-    "BatchWriteItem",
-    "TransactWriteItems",
-    "ExecuteStatement",
-    "BatchExecuteStatement",
-    "ExecuteTransaction",
-    "TagResource",
-    "UntagResource",
-];
-
 impl Default for Engine {
     fn default() -> Engine {
         Engine::new("us-east-1")
@@ -91,8 +76,9 @@ impl Engine {
         }
     }
 
-    /// Every acknowledged mutating request is appended to `log` before its answer is returned; a
-    /// log failure turns the answer into an error (the write is then not acknowledged).
+    /// Every acknowledged request that changed state is appended to `log` before its answer is
+    /// returned (reads, PartiQL SELECTs included, are not); a log failure turns the answer into an
+    /// error (the write is then not acknowledged).
     pub fn set_write_log(&self, log: Option<Wal>) {
         *self.log.lock().unwrap_or_else(|p| p.into_inner()) = log;
     }
@@ -113,12 +99,8 @@ impl Engine {
     /// Answers one request: `target` is the operation (`DynamoDB_20120810.PutItem` or `PutItem`).
     pub fn handle(&self, target: &str, body: &[u8]) -> Response {
         let operation = target.rsplit('.').next().unwrap_or(target);
-        let result = self.dispatch(operation, body);
-        match result {
-            Ok(json) => Response {
-                status: 200,
-                body: serde_json::to_vec(&json).unwrap_or_default(),
-            },
+        match self.dispatch(operation, body) {
+            Ok(body) => Response { status: 200, body },
             Err(e) => Response {
                 status: e.status,
                 body: serde_json::to_vec(&e.to_json()).unwrap_or_default(),
@@ -126,14 +108,9 @@ impl Engine {
         }
     }
 
-    fn dispatch(&self, operation: &str, body: &[u8]) -> Result<Json> {
-        let json: Json = if body.is_empty() {
-            Json::Object(Default::default())
-        } else {
-            serde_json::from_slice(body).map_err(|_| {
-                Error::serialization("Start of structure or map found where not expected")
-            })?
-        };
+    fn dispatch(&self, operation: &str, body: &[u8]) -> Result<Vec<u8>> {
+        let read = wire::read_request(body)?;
+        let req = Request::of(Node::Read(&read))?;
         let mut state = self.lock();
         let now = now();
         if now - state.last_sweep >= 1.0 {
@@ -142,8 +119,8 @@ impl Engine {
                 table.expire(now);
             }
         }
-        let answer = ops::call(&mut state, operation, &json, now)?;
-        if MUTATING.contains(&operation) {
+        let (answer, effect) = ops::call(&mut state, operation, &req, now)?;
+        if effect == Effect::Write {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(log) = log.as_mut() {
                 log.append(operation, body).map_err(|e| {

@@ -1,11 +1,17 @@
 //! FNV-1a: a small, stable, non-cryptographic hash (parallel-scan segments, log record checksums).
 //! Stable across processes and builds, unlike `std`'s randomised hasher.
 
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Continues a hash over more bytes (`fnv1a_extend(fnv1a(a), b) == fnv1a(a ++ b)`).
+pub fn fnv1a_extend(mut hash: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         hash ^= u64::from(*b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
+}
+
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    fnv1a_extend(OFFSET, bytes)
 }

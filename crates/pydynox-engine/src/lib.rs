@@ -1,7 +1,8 @@
 //! An in-memory engine for the DynamoDB JSON API (protocol `application/x-amz-json-1.0`): the local
 //! backend of pydynox, embedded in process (`memory://`) and served over HTTP by `pydynox local`.
 //!
-//! - `number`, `value`: DynamoDB's data model, validation and ordering.
+//! - `number`, `value`: DynamoDB's data model, validation and ordering; `wire`: its JSON form, read
+//!   straight from request bytes and written straight into answers.
 //! - `expr`: one parser and evaluator for condition, filter, key-condition, projection and update
 //!   expressions.
 //! - `table`: storage of one table (items by key, secondary indexes, stream records).
@@ -18,6 +19,7 @@ pub mod persist;
 pub mod request;
 pub mod table;
 pub mod value;
+pub mod wire;
 
 pub use error::{Error, Result};
 pub use number::Number;

@@ -1004,7 +1004,7 @@ fn has_duplicates<T: PartialEq>(v: &[T]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::item_from_json;
+    use crate::wire::item_from_json;
     use serde_json::json;
 
     fn n(x: &str) -> Value {

@@ -1,29 +1,170 @@
-//! Typed access to a request's JSON members, with DynamoDB's errors for missing or mistyped ones.
+//! Typed access to a request's members, with DynamoDB's errors for missing or mistyped ones.
+//!
+//! A request is read from its bytes once (`wire::read_request`): attribute maps (`Item`, `Key`,
+//! a batch's items) are parsed straight into engine values as they are read; the other members
+//! become JSON trees the first time they are asked for. Nested objects (a batch's write
+//! requests, a transaction's members) are requests of their own.
+
+use std::cell::OnceCell;
 
 use serde_json::{Map, Value as Json};
 
 use crate::error::{Error, Result};
-use crate::value::{item_from_json, Item};
+use crate::value::Item;
+use crate::wire::{self, Lazy};
 
-pub struct Request<'a> {
-    pub body: &'a Map<String, Json>,
+/// A JSON value of a request: as read from the request bytes, or a tree (requests built from
+/// parsed JSON, such as PartiQL's and the write-ahead log's).
+#[derive(Clone, Copy, Debug)]
+pub enum Node<'a> {
+    Read(&'a Lazy<'a>),
+    Tree(&'a Json),
 }
 
-impl<'a> Request<'a> {
-    pub fn new(body: &'a Json) -> Result<Request<'a>> {
-        match body {
-            Json::Object(body) => Ok(Request { body }),
-            _ => Err(Error::serialization(
-                "The request body must be a JSON object",
-            )),
+impl<'a> Node<'a> {
+    fn is_null(&self) -> bool {
+        match self {
+            Node::Read(lazy) => lazy.is_null(),
+            Node::Tree(json) => json.is_null(),
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&'a Json> {
-        self.body.get(name).filter(|v| !v.is_null())
+    /// An attribute map.
+    pub fn item(&self) -> Result<Item> {
+        match self {
+            Node::Read(lazy) => lazy.take_item(),
+            Node::Tree(json) => wire::item_from_json(json),
+        }
     }
 
-    pub fn str(&self, name: &str) -> Result<Option<&'a str>> {
+    /// The elements of a list, or None when this is not a list.
+    pub fn elements(&self) -> Option<Vec<Node<'a>>> {
+        match self {
+            Node::Read(Lazy::Array(values)) => Some(values.iter().map(Node::Read).collect()),
+            Node::Tree(Json::Array(values)) => Some(values.iter().map(Node::Tree).collect()),
+            _ => None,
+        }
+    }
+}
+
+/// The members of an object: names and values, in request order.
+pub type Entries<'a> = Vec<(&'a str, Node<'a>)>;
+
+struct Member<'a> {
+    name: &'a str,
+    node: Node<'a>,
+    /// The member as a JSON tree, made the first time it is asked for.
+    tree: OnceCell<Json>,
+}
+
+pub struct Request<'a> {
+    members: Vec<Member<'a>>,
+}
+
+impl<'a> Request<'a> {
+    /// A request over a parsed JSON object.
+    pub fn new(body: &'a Json) -> Result<Request<'a>> {
+        Request::of(Node::Tree(body))
+    }
+
+    /// A request over a JSON object.
+    pub fn of(node: Node<'a>) -> Result<Request<'a>> {
+        let members = match node {
+            Node::Read(Lazy::Object(members)) => members
+                .iter()
+                .map(|(name, node)| Member {
+                    name: name.as_ref(),
+                    node: Node::Read(node),
+                    tree: OnceCell::new(),
+                })
+                .collect(),
+            Node::Tree(Json::Object(map)) => map
+                .iter()
+                .map(|(name, json)| Member {
+                    name: name.as_str(),
+                    node: Node::Tree(json),
+                    tree: OnceCell::new(),
+                })
+                .collect(),
+            _ => {
+                return Err(Error::serialization(
+                    "The request body must be a JSON object",
+                ))
+            }
+        };
+        Ok(Request { members })
+    }
+
+    /// The member called `name` (the last one, should a name repeat), unless absent or null.
+    fn member(&self, name: &str) -> Option<&Member<'a>> {
+        self.members
+            .iter()
+            .rev()
+            .find(|m| m.name == name)
+            .filter(|m| !m.node.is_null())
+    }
+
+    /// The member `name` as it came.
+    pub fn node(&self, name: &str) -> Option<Node<'a>> {
+        self.member(name).map(|m| m.node)
+    }
+
+    /// Member names in request order.
+    pub fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.members.iter().map(|m| m.name)
+    }
+
+    /// The member `name` as a JSON tree.
+    pub fn get(&self, name: &str) -> Option<&Json> {
+        let member = self.member(name)?;
+        match member.node {
+            Node::Tree(json) | Node::Read(Lazy::Scalar(json)) => Some(json),
+            Node::Read(lazy) => Some(member.tree.get_or_init(|| lazy.to_json())),
+        }
+    }
+
+    /// The members of an object member, as a request of their own.
+    pub fn sub(&self, name: &str) -> Result<Option<Request<'a>>> {
+        self.node(name)
+            .map(|node| {
+                Request::of(node).map_err(|_| Error::serialization(format!("{name} must be a map")))
+            })
+            .transpose()
+    }
+
+    /// The elements of a list member.
+    pub fn list(&self, name: &str) -> Result<Option<Vec<Node<'a>>>> {
+        let Some(node) = self.node(name) else {
+            return Ok(None);
+        };
+        node.elements()
+            .map(Some)
+            .ok_or_else(|| Error::serialization(format!("{name} must be a list")))
+    }
+
+    /// The members of an object member: names and values, in request order.
+    pub fn entries(&self, name: &str) -> Result<Option<Entries<'a>>> {
+        Ok(self
+            .sub(name)?
+            .map(|r| r.members.into_iter().map(|m| (m.name, m.node)).collect()))
+    }
+
+    /// The request's content without the member `skip`, for telling two requests apart.
+    pub fn fingerprint_without(&self, skip: &str) -> String {
+        let mut out = String::new();
+        for m in self.members.iter().filter(|m| m.name != skip) {
+            out.push_str(m.name);
+            out.push('\u{0}');
+            match m.node {
+                Node::Read(lazy) => out.push_str(&lazy.to_json().to_string()),
+                Node::Tree(json) => out.push_str(&json.to_string()),
+            }
+            out.push('\u{0}');
+        }
+        out
+    }
+
+    pub fn str(&self, name: &str) -> Result<Option<&str>> {
         match self.get(name) {
             None => Ok(None),
             Some(Json::String(s)) => Ok(Some(s)),
@@ -31,11 +172,11 @@ impl<'a> Request<'a> {
         }
     }
 
-    pub fn required_str(&self, name: &str) -> Result<&'a str> {
+    pub fn required_str(&self, name: &str) -> Result<&str> {
         self.str(name)?.ok_or_else(|| missing(name))
     }
 
-    pub fn table_name(&self) -> Result<&'a str> {
+    pub fn table_name(&self) -> Result<&str> {
         let name = self.required_str("TableName")?;
         check_table_name(name, "tableName")?;
         Ok(name)
@@ -59,15 +200,16 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// An attribute map member, parsed straight from the request text.
     pub fn item(&self, name: &str) -> Result<Option<Item>> {
-        self.get(name).map(item_from_json).transpose()
+        self.node(name).map(|n| n.item()).transpose()
     }
 
     pub fn required_item(&self, name: &str) -> Result<Item> {
         self.item(name)?.ok_or_else(|| missing(name))
     }
 
-    pub fn array(&self, name: &str) -> Result<Option<&'a Vec<Json>>> {
+    pub fn array(&self, name: &str) -> Result<Option<&Vec<Json>>> {
         match self.get(name) {
             None => Ok(None),
             Some(Json::Array(a)) => Ok(Some(a)),
@@ -75,7 +217,7 @@ impl<'a> Request<'a> {
         }
     }
 
-    pub fn object(&self, name: &str) -> Result<Option<&'a Map<String, Json>>> {
+    pub fn object(&self, name: &str) -> Result<Option<&Map<String, Json>>> {
         match self.get(name) {
             None => Ok(None),
             Some(Json::Object(o)) => Ok(Some(o)),
@@ -89,15 +231,16 @@ impl<'a> Request<'a> {
         name: &str,
         allowed: &[&'static str],
         default: &'static str,
-    ) -> Result<&'a str> {
+    ) -> Result<&'static str> {
         match self.str(name)? {
             None => Ok(default),
-            Some(v) if allowed.contains(&v) => Ok(v),
-            Some(v) => Err(Error::validation(format!(
-                "1 validation error detected: Value '{v}' at '{}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                lower_first(name),
-                allowed.join(", ")
-            ))),
+            Some(v) => allowed.iter().find(|a| **a == v).copied().ok_or_else(|| {
+                Error::validation(format!(
+                    "1 validation error detected: Value '{v}' at '{}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                    lower_first(name),
+                    allowed.join(", ")
+                ))
+            }),
         }
     }
 }

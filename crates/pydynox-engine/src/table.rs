@@ -7,7 +7,8 @@ use std::ops::Bound;
 use serde_json::{json, Value as Json};
 
 use crate::error::{Error, Result};
-use crate::value::{item_size, item_to_json, Item, KeyValue, Value};
+use crate::value::{item_size, Item, KeyValue, Value};
+use crate::wire::item_json;
 
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 const MAX_PARTITION_KEY_SIZE: usize = 2048;
@@ -48,28 +49,67 @@ impl ScalarType {
     }
 }
 
+/// The key attributes of a table or an index, each part in key schema order. A table or a local
+/// index has one partition attribute and at most one sort attribute; a global index may have up to
+/// four of each (multi-attribute keys), its items ordered by the sort attributes compared one after
+/// the other.
 #[derive(Debug, Clone)]
 pub struct KeySchema {
-    pub partition: (String, ScalarType),
-    pub sort: Option<(String, ScalarType)>,
+    pub partition: Vec<(String, ScalarType)>,
+    pub sort: Vec<(String, ScalarType)>,
 }
 
 impl KeySchema {
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.partition.0.as_str()).chain(self.sort.iter().map(|(n, _)| n.as_str()))
+    /// A table's key (and a local index's): one partition attribute, at most one sort attribute.
+    pub fn simple(
+        partition: (String, ScalarType),
+        sort: Option<(String, ScalarType)>,
+    ) -> KeySchema {
+        KeySchema {
+            partition: vec![partition],
+            sort: sort.into_iter().collect(),
+        }
     }
 
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.partition
+            .iter()
+            .chain(&self.sort)
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// The partition key attribute of a table or a local index (they have exactly one).
+    pub fn partition_key(&self) -> &(String, ScalarType) {
+        &self.partition[0]
+    }
+
+    /// The sort key attribute of a table or a local index, if it has one.
+    pub fn sort_key(&self) -> Option<&(String, ScalarType)> {
+        self.sort.first()
+    }
+
+    /// HASH elements, then RANGE elements, in key schema order (DescribeTable's shape).
     pub fn to_json(&self) -> Json {
-        let mut out = vec![json!({"AttributeName": self.partition.0, "KeyType": "HASH"})];
-        if let Some((name, _)) = &self.sort {
-            out.push(json!({"AttributeName": name, "KeyType": "RANGE"}));
-        }
-        Json::Array(out)
+        let element = |kind: &'static str| move |(name, _): &(String, ScalarType)| json!({"AttributeName": name, "KeyType": kind});
+        Json::Array(
+            self.partition
+                .iter()
+                .map(element("HASH"))
+                .chain(self.sort.iter().map(element("RANGE")))
+                .collect(),
+        )
     }
 }
 
 /// A primary key: the partition key value and, for tables with a sort key, the sort key value.
 pub type PrimaryKey = (KeyValue, Option<KeyValue>);
+
+/// What `Table::check` found out about an item that can be stored: its key and its size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub key: PrimaryKey,
+    pub size: usize,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProjectionKind {
@@ -86,11 +126,20 @@ pub struct Index {
     pub projection: ProjectionKind,
     pub provisioned: Option<(i64, i64)>,
     /// index partition → (index sort, table partition, table sort) → ().
-    entries: BTreeMap<KeyValue, BTreeMap<IndexPosition, ()>>,
+    entries: BTreeMap<Composite, BTreeMap<IndexPosition, ()>>,
 }
 
-/// Where an item sits in an index partition.
-pub type IndexPosition = (Option<KeyValue>, KeyValue, Option<KeyValue>);
+/// The values of an index key part (its partition, or its sort key), in key schema order: one
+/// value for a single-attribute key, none for an index without a sort key. Compared value by value,
+/// which is how DynamoDB orders a multi-attribute sort key.
+pub type Composite = Vec<KeyValue>;
+
+/// Where an item sits in an index partition: its index sort values, then its table key (which
+/// orders items with equal index sort values).
+pub type IndexPosition = (Composite, KeyValue, Option<KeyValue>);
+
+/// An item's place in an index: the index partition, and the position in it.
+pub type IndexEntry = (Composite, IndexPosition);
 
 #[derive(Debug, Clone)]
 pub struct StreamSpec {
@@ -143,9 +192,7 @@ fn key_part(
 }
 
 fn check_key_value(name: &str, key: &KeyValue, what: &str, limit: usize) -> Result<()> {
-    if matches!(key, KeyValue::S(s) if s.is_empty())
-        || matches!(key, KeyValue::B(b) if b.is_empty())
-    {
+    if key.is_empty() {
         return Err(Error::validation(format!(
             "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {name}",
             if matches!(key, KeyValue::S(_)) { "string" } else { "binary" }
@@ -171,48 +218,50 @@ impl Index {
         }
     }
 
-    /// The index key of an item, or None when the item lacks an index key attribute (sparse index).
-    fn position(&self, item: &Item, key: &PrimaryKey) -> Result<Option<(KeyValue, IndexPosition)>> {
-        let typed = |(name, ty): &(String, ScalarType)| -> Result<Option<KeyValue>> {
-            match item.get(name) {
-                None => Ok(None),
-                Some(v) if ty.matches(v) => Ok(KeyValue::from_value(v)),
-                Some(v) => Err(Error::validation(format!(
-                    "One or more parameter values were invalid: Type mismatch for Index Key {name} Expected: {} Actual: {} IndexName: {}",
-                    ty.name(),
-                    v.type_name(),
-                    self.name
-                ))),
+    /// The index key of an item, or None when the item lacks one of the index key attributes (a
+    /// sparse index). A key attribute present with the wrong type, or empty, refuses the write.
+    fn position(&self, item: &Item, key: &PrimaryKey) -> Result<Option<IndexEntry>> {
+        let mut complete = true;
+        let mut values = |parts: &[(String, ScalarType)]| -> Result<Composite> {
+            let mut out = Vec::with_capacity(parts.len());
+            for (name, ty) in parts {
+                match item.get(name) {
+                    None => complete = false,
+                    Some(v) if ty.matches(v) => {
+                        let Some(v) = KeyValue::from_value(v) else {
+                            continue;
+                        };
+                        if v.is_empty() {
+                            return Err(Error::validation(format!(
+                                "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {name}",
+                                if matches!(v, KeyValue::S(_)) { "string" } else { "binary" },
+                                self.name
+                            )));
+                        }
+                        out.push(v);
+                    }
+                    Some(v) => {
+                        return Err(Error::validation(format!(
+                            "One or more parameter values were invalid: Type mismatch for Index Key {name} Expected: {} Actual: {} IndexName: {}",
+                            ty.name(),
+                            v.type_name(),
+                            self.name
+                        )))
+                    }
+                }
             }
+            Ok(out)
         };
-        let Some(partition) = typed(&self.schema.partition)? else {
-            return Ok(None);
-        };
-        let sort = match &self.schema.sort {
-            Some(part) => match typed(part)? {
-                Some(v) => Some(v),
-                None => return Ok(None),
-            },
-            None => None,
-        };
-        for v in std::iter::once(&partition).chain(sort.iter()) {
-            if matches!(v, KeyValue::S(s) if s.is_empty())
-                || matches!(v, KeyValue::B(b) if b.is_empty())
-            {
-                return Err(Error::validation(format!(
-                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}",
-                    self.name
-                )));
-            }
-        }
-        Ok(Some((partition, (sort, key.0.clone(), key.1.clone()))))
+        let partition = values(&self.schema.partition)?;
+        let sort = values(&self.schema.sort)?;
+        Ok(complete.then(|| (partition, (sort, key.0.clone(), key.1.clone()))))
     }
 
-    fn insert(&mut self, at: (KeyValue, IndexPosition)) {
+    fn insert(&mut self, at: IndexEntry) {
         self.entries.entry(at.0).or_default().insert(at.1, ());
     }
 
-    fn remove(&mut self, at: &(KeyValue, IndexPosition)) {
+    fn remove(&mut self, at: &IndexEntry) {
         if let Some(partition) = self.entries.get_mut(&at.0) {
             partition.remove(&at.1);
             if partition.is_empty() {
@@ -228,7 +277,7 @@ impl Index {
     /// Positions in one index partition, in order, after `start` when resuming.
     pub fn partition(
         &self,
-        partition: &KeyValue,
+        partition: &[KeyValue],
         start: Option<&IndexPosition>,
         forward: bool,
     ) -> Box<dyn Iterator<Item = &IndexPosition> + '_> {
@@ -250,8 +299,8 @@ impl Index {
     /// Every entry, in storage order, after `start` (for scans of an index).
     pub fn all(
         &self,
-        start: Option<&(KeyValue, IndexPosition)>,
-    ) -> impl Iterator<Item = (&KeyValue, &IndexPosition)> + '_ {
+        start: Option<&IndexEntry>,
+    ) -> impl Iterator<Item = (&Composite, &IndexPosition)> + '_ {
         let start = start.cloned();
         let start_partition = start.as_ref().map(|s| s.0.clone());
         self.entries
@@ -337,11 +386,11 @@ impl Table {
     pub fn key_of(&self, item: &Item) -> Result<PrimaryKey> {
         let partition = key_part(
             item,
-            &self.schema.partition,
+            self.schema.partition_key(),
             "hashKey",
             MAX_PARTITION_KEY_SIZE,
         )?;
-        let sort = match &self.schema.sort {
+        let sort = match self.schema.sort_key() {
             Some(part) => Some(key_part(item, part, "rangeKey", MAX_SORT_KEY_SIZE)?),
             None => None,
         };
@@ -350,17 +399,9 @@ impl Table {
 
     /// The primary key given as a `Key` parameter: exactly the key attributes, nothing else.
     pub fn key_from_request(&self, key: &Item) -> Result<PrimaryKey> {
-        let expected = if self.schema.sort.is_some() { 2 } else { 1 };
-        let schema_ok = key.len() == expected
-            && self.schema.names().all(|n| key.contains_key(n))
-            && self.schema.names().all(|n| {
-                let ty = if n == self.schema.partition.0 {
-                    self.schema.partition.1
-                } else {
-                    self.schema.sort.as_ref().map_or(ScalarType::S, |s| s.1)
-                };
-                key.get(n).is_some_and(|v| ty.matches(v))
-            });
+        let parts = || self.schema.partition.iter().chain(&self.schema.sort);
+        let schema_ok = key.len() == parts().count()
+            && parts().all(|(n, ty)| key.get(n).is_some_and(|v| ty.matches(v)));
         if !schema_ok {
             return Err(Error::validation(
                 "The provided key element does not match the schema",
@@ -371,8 +412,8 @@ impl Table {
 
     pub fn key_item(&self, key: &PrimaryKey) -> Item {
         let mut out = Item::new();
-        out.insert(self.schema.partition.0.clone(), key.0.to_value());
-        if let (Some((name, _)), Some(v)) = (&self.schema.sort, &key.1) {
+        out.insert(self.schema.partition_key().0.clone(), key.0.to_value());
+        if let (Some((name, _)), Some(v)) = (self.schema.sort_key(), &key.1) {
             out.insert(name.clone(), v.to_value());
         }
         out
@@ -397,7 +438,13 @@ impl Table {
 
     /// Checks an item can be stored (size, key, index key types) without storing it.
     pub fn validate(&self, item: &Item) -> Result<PrimaryKey> {
-        if item_size(item) > MAX_ITEM_SIZE {
+        self.check(item).map(|c| c.key)
+    }
+
+    /// `validate`, keeping what it found out for `store`.
+    pub fn check(&self, item: &Item) -> Result<Checked> {
+        let size = item_size(item);
+        if size > MAX_ITEM_SIZE {
             return Err(Error::validation(
                 "Item size has exceeded the maximum allowed size",
             ));
@@ -406,19 +453,37 @@ impl Table {
         for index in &self.indexes {
             index.position(item, &key)?;
         }
-        Ok(key)
+        Ok(Checked { key, size })
     }
 
     /// Stores an item, replacing any item with the same key; returns the old item.
     pub fn put(&mut self, item: Item, now: f64) -> Result<Option<Item>> {
-        let key = self.validate(&item)?;
+        let checked = self.check(&item)?;
+        Ok(self.store(checked, item, now))
+    }
+
+    /// Stores an item that `check` accepted; returns the old item.
+    pub fn store(&mut self, checked: Checked, item: Item, now: f64) -> Option<Item> {
+        let Checked { key, size } = checked;
+        if self.indexes.is_empty() && self.stream.is_none() {
+            // Nothing else to keep in step: one lookup.
+            let old = self.items.entry(key.0).or_default().insert(key.1, item);
+            self.size_bytes += size;
+            self.item_count += 1;
+            if let Some(old) = &old {
+                self.size_bytes -= item_size(old);
+                self.item_count -= 1;
+            }
+            return old;
+        }
         let old = self.remove_entry(&key);
         for index in &mut self.indexes {
-            if let Some(at) = index.position(&item, &key)? {
+            // Checked: the position is known to be computable.
+            if let Ok(Some(at)) = index.position(&item, &key) {
                 index.insert(at);
             }
         }
-        self.size_bytes += item_size(&item);
+        self.size_bytes += size;
         self.item_count += 1;
         self.record(
             if old.is_some() { "MODIFY" } else { "INSERT" },
@@ -429,7 +494,7 @@ impl Table {
             false,
         );
         self.items.entry(key.0).or_default().insert(key.1, item);
-        Ok(old)
+        old
     }
 
     pub fn delete(&mut self, key: &PrimaryKey, now: f64, by_ttl: bool) -> Option<Item> {
@@ -537,18 +602,15 @@ impl Table {
         let view = stream.view_type.as_str();
         let mut body = serde_json::Map::new();
         body.insert("ApproximateCreationDateTime".into(), json!(now.floor()));
-        body.insert(
-            "Keys".into(),
-            Json::Object(item_to_json(&self.key_item(key))),
-        );
+        body.insert("Keys".into(), item_json(&self.key_item(key)));
         if matches!(view, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES") {
             if let Some(new) = new {
-                body.insert("NewImage".into(), Json::Object(item_to_json(new)));
+                body.insert("NewImage".into(), item_json(new));
             }
         }
         if matches!(view, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES") {
             if let Some(old) = old {
-                body.insert("OldImage".into(), Json::Object(item_to_json(old)));
+                body.insert("OldImage".into(), item_json(old));
             }
         }
         body.insert(

@@ -1,20 +1,14 @@
-//! DynamoDB attribute values: parsed from and written to the JSON wire form (`{"S": "x"}`), with
-//! DynamoDB's validation (one type per value, no empty or duplicate sets, numbers in range), key
-//! ordering (numbers numerically, strings and binaries bytewise) and item size accounting.
+//! DynamoDB attribute values (their JSON wire form is read and written by `wire`), key ordering
+//! (numbers numerically, strings and binaries bytewise) and item size accounting.
 
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine as _;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::error::Error;
 use crate::number::Number;
 
 pub type Item = BTreeMap<String, Value>;
-
-/// DynamoDB allows 32 levels of nesting in a document.
-const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -64,6 +58,12 @@ impl KeyValue {
         }
     }
 
+    /// An empty string or binary, which no key attribute may hold.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, KeyValue::S(s) if s.is_empty())
+            || matches!(self, KeyValue::B(b) if b.is_empty())
+    }
+
     /// Bytes counted against DynamoDB's key size limits (2048 partition, 1024 sort).
     pub fn size(&self) -> usize {
         match self {
@@ -111,44 +111,10 @@ impl Value {
         }
     }
 
-    /// Parses one wire value; `path` names it in error messages.
+    /// Parses one wire value from a JSON tree (see `wire` for the format).
     pub fn from_json(json: &Json) -> Result<Value, Error> {
-        parse(json, 0)
+        crate::wire::value_from_json(json)
     }
-
-    pub fn to_json(&self) -> Json {
-        let mut map = Map::with_capacity(1);
-        let inner = match self {
-            Value::S(s) => Json::String(s.clone()),
-            Value::N(n) => Json::String(n.to_string()),
-            Value::B(b) => Json::String(BASE64.encode(b)),
-            Value::Ss(v) => Json::Array(v.iter().cloned().map(Json::String).collect()),
-            Value::Ns(v) => Json::Array(v.iter().map(|n| Json::String(n.to_string())).collect()),
-            Value::Bs(v) => Json::Array(v.iter().map(|b| Json::String(BASE64.encode(b))).collect()),
-            Value::M(m) => Json::Object(item_to_json(m)),
-            Value::L(l) => Json::Array(l.iter().map(Value::to_json).collect()),
-            Value::Null => Json::Bool(true),
-            Value::Bool(b) => Json::Bool(*b),
-        };
-        map.insert(self.type_name().to_owned(), inner);
-        Json::Object(map)
-    }
-}
-
-pub fn item_to_json(item: &Item) -> Map<String, Json> {
-    item.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()
-}
-
-/// Parses an attribute map (`{"name": {"S": "x"}, ...}`).
-pub fn item_from_json(json: &Json) -> Result<Item, Error> {
-    let Json::Object(map) = json else {
-        return Err(Error::serialization("expected an attribute map"));
-    };
-    let mut item = Item::new();
-    for (name, value) in map {
-        item.insert(name.clone(), parse(value, 0)?);
-    }
-    Ok(item)
 }
 
 /// Item size as DynamoDB counts it: attribute names plus values.
@@ -156,184 +122,9 @@ pub fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + v.size()).sum()
 }
 
-fn invalid(message: impl Into<String>) -> Error {
-    Error::validation(format!(
-        "One or more parameter values were invalid: {}",
-        message.into()
-    ))
-}
-
-fn number(text: &Json) -> Result<Number, Error> {
-    let Json::String(text) = text else {
-        return Err(Error::serialization(
-            "NUMBER_VALUE cannot be converted to String",
-        ));
-    };
-    Number::parse(text).map_err(|e| Error::validation(e.message()))
-}
-
-fn string(text: &Json, what: &str) -> Result<String, Error> {
-    match text {
-        Json::String(s) => Ok(s.clone()),
-        _ => Err(Error::serialization(format!("{what} must be a string"))),
-    }
-}
-
-fn binary(text: &Json) -> Result<Vec<u8>, Error> {
-    let Json::String(s) = text else {
-        return Err(Error::serialization("Binary values must be base64 strings"));
-    };
-    BASE64.decode(s.as_bytes()).map_err(|_| {
-        Error::serialization(
-            "Base64 encoded length is expected a multiple of 4 bytes but found invalid data",
-        )
-    })
-}
-
-fn array<'a>(json: &'a Json, type_name: &str) -> Result<&'a Vec<Json>, Error> {
-    match json {
-        Json::Array(a) => Ok(a),
-        _ => Err(Error::serialization(format!("{type_name} must be a list"))),
-    }
-}
-
-fn no_duplicates<T: PartialEq + std::fmt::Debug>(values: &[T]) -> Result<(), Error> {
-    for (i, v) in values.iter().enumerate() {
-        if values[..i].contains(v) {
-            return Err(Error::validation(
-                "One or more parameter values were invalid: Input collection contains duplicates",
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn parse(json: &Json, depth: usize) -> Result<Value, Error> {
-    if depth > MAX_DEPTH {
-        return Err(invalid("Nesting Levels have exceeded supported limits"));
-    }
-    let Json::Object(map) = json else {
-        return Err(Error::serialization(
-            "Unexpected value type in payload: expected an AttributeValue object",
-        ));
-    };
-    let mut entries = map.iter().filter(|(_, v)| !v.is_null());
-    let Some((type_name, inner)) = entries.next() else {
-        return Err(Error::validation(
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
-        ));
-    };
-    if entries.next().is_some() {
-        return Err(Error::validation(
-            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
-        ));
-    }
-    Ok(match type_name.as_str() {
-        "S" => Value::S(string(inner, "S")?),
-        "N" => Value::N(number(inner)?),
-        "B" => Value::B(binary(inner)?),
-        "BOOL" => match inner {
-            Json::Bool(b) => Value::Bool(*b),
-            _ => return Err(Error::serialization("BOOL must be true or false")),
-        },
-        "NULL" => match inner {
-            Json::Bool(true) => Value::Null,
-            _ => {
-                return Err(invalid(
-                    "Null attribute value types must have the value of true",
-                ))
-            }
-        },
-        "SS" => {
-            let v = array(inner, "SS")?
-                .iter()
-                .map(|s| string(s, "SS members"))
-                .collect::<Result<Vec<_>, _>>()?;
-            if v.is_empty() {
-                return Err(invalid("An string set  may not be empty"));
-            }
-            no_duplicates(&v)?;
-            Value::Ss(v)
-        }
-        "NS" => {
-            let v = array(inner, "NS")?
-                .iter()
-                .map(number)
-                .collect::<Result<Vec<_>, _>>()?;
-            if v.is_empty() {
-                return Err(invalid("An number set  may not be empty"));
-            }
-            no_duplicates(&v)?;
-            Value::Ns(v)
-        }
-        "BS" => {
-            let v = array(inner, "BS")?
-                .iter()
-                .map(binary)
-                .collect::<Result<Vec<_>, _>>()?;
-            if v.is_empty() {
-                return Err(invalid("Binary sets should not be empty"));
-            }
-            no_duplicates(&v)?;
-            Value::Bs(v)
-        }
-        "L" => Value::L(
-            array(inner, "L")?
-                .iter()
-                .map(|v| parse(v, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        "M" => {
-            let Json::Object(m) = inner else {
-                return Err(Error::serialization("M must be a map"));
-            };
-            let mut item = Item::new();
-            for (k, v) in m {
-                item.insert(k.clone(), parse(v, depth + 1)?);
-            }
-            Value::M(item)
-        }
-        other => {
-            return Err(Error::serialization(format!(
-                "Unknown AttributeValue type {other:?}"
-            )));
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn round_trip() {
-        let wire = json!({
-            "s": {"S": "x"}, "n": {"N": "1.50"}, "b": {"B": "AAE="}, "ss": {"SS": ["a", "b"]},
-            "ns": {"NS": ["1", "2"]}, "m": {"M": {"l": {"L": [{"NULL": true}, {"BOOL": false}]}}}
-        });
-        let item = item_from_json(&wire).unwrap();
-        assert_eq!(item["n"], Value::N(Number::parse("1.5").unwrap()));
-        assert_eq!(item["b"], Value::B(vec![0, 1]));
-        let back = Json::Object(item_to_json(&item));
-        assert_eq!(back["n"], json!({"N": "1.5"}));
-        assert_eq!(back["m"], wire["m"]);
-    }
-
-    #[test]
-    fn refuses_bad_values() {
-        for bad in [
-            json!({}),
-            json!({"S": "a", "N": "1"}),
-            json!({"SS": []}),
-            json!({"SS": ["a", "a"]}),
-            json!({"N": "x"}),
-            json!({"NULL": false}),
-            json!({"Q": "x"}),
-        ] {
-            assert!(Value::from_json(&bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn key_order() {

@@ -130,7 +130,9 @@ impl CoreClient {
         let rate_limit = shared.rate_limit.clone();
         let capacity = Capacity::of(spec.operation);
         let estimate = spec.batch_size.unwrap_or(1).max(1) as f64;
-        let inner = make(shared);
+        // The SDK's futures are tens of kilobytes of state; every move copies all of it. Boxed once
+        // here, the layers below (tracing, rate limiting, block_on, spawn) move a pointer.
+        let inner = Box::pin(make(shared));
         let fut = async move {
             if let Some(limit) = &rate_limit {
                 limit.acquire(capacity, estimate).await;
@@ -230,9 +232,14 @@ impl CoreClient {
 
 /// A blocking call inside a running event loop stalls every other task: almost always a bug.
 fn warn_if_loop_running(py: Python<'_>, what: &str) -> PyResult<()> {
-    let running = GET_RUNNING_LOOP
-        .import(py, "asyncio.events", "_get_running_loop")?
-        .call0()?;
+    let get_running_loop = match GET_RUNNING_LOOP.get(py) {
+        Some(f) => f.bind(py),
+        // No event loop can run in a process that has not imported asyncio, and importing it here
+        // would cost a sync-only program (a sync Lambda handler) tens of milliseconds at cold start.
+        None if !crate::runtime::module_loaded(py, "asyncio.events")? => return Ok(()),
+        None => GET_RUNNING_LOOP.import(py, "asyncio.events", "_get_running_loop")?,
+    };
+    let running = get_running_loop.call0()?;
     if running.is_none() {
         return Ok(());
     }

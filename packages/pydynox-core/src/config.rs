@@ -386,6 +386,12 @@ impl ClientConfig {
             );
         } else if let Some(url) = &self.endpoint_url {
             builder = builder.endpoint_url(url.trim_end_matches('/'));
+            if url.starts_with("http://") && self.proxy_url.is_none() && !proxy_in_environment() {
+                // A plain-HTTP endpoint (a local server) needs no TLS. The SDK's default client
+                // loads every system root certificate on the first request (milliseconds of a
+                // cold start) for a handshake that never happens.
+                builder = builder.http_client(aws_smithy_http_client::Builder::new().build_http());
+            }
         }
         let client = aws_sdk_dynamodb::Client::from_conf(builder.build());
         Ok((client, memory.is_none().then_some(base)))
@@ -404,6 +410,21 @@ impl ClientConfig {
         }
         Ok(loader.load().await)
     }
+}
+
+/// Whether a proxy is configured through the environment, which the SDK's default client honours
+/// (and which may itself need TLS): then the default client is kept.
+fn proxy_in_environment() -> bool {
+    [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .iter()
+    .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
 }
 
 fn proxy_http_client(

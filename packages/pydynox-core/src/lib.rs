@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod aws;
+mod capture;
 mod client;
 mod codec;
 mod config;

@@ -203,6 +203,13 @@ where
     })
 }
 
+/// Whether `name` is in `sys.modules` (already imported), without importing it.
+pub fn module_loaded(py: Python<'_>, name: &str) -> PyResult<bool> {
+    py.import(pyo3::intern!(py, "sys"))?
+        .getattr(pyo3::intern!(py, "modules"))?
+        .contains(name)
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Async bridge
 

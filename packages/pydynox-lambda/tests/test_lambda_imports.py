@@ -77,3 +77,34 @@ def test_importing_the_package_loads_only_what_is_used() -> None:
     assert "'pydynox_lambda.handlers'" in added
     for unused in ("streams", "idempotency", "metrics", "powertools"):
         assert f"pydynox_lambda.{unused}'" not in added
+
+
+def test_a_sync_handler_never_imports_asyncio(http_url: str) -> None:
+    # asyncio is most of an async handler's cold start; a sync one has no loop to set up.
+    code = textwrap.dedent(
+        f"""
+        import json, sys, uuid
+        from pydynox_lambda import current_invocation, handler
+
+        @handler(region="us-east-1", endpoint_url={http_url!r}, access_key="t", secret_key="t")
+        def main(event, context):
+            client = current_invocation().client
+            table = f"lambda-sync-{{uuid.uuid4().hex[:8]}}"
+            client.sync_create_table(table, partition_key=("id", "S"), wait=True)
+            client.sync_put_item(table, {{"id": event["id"]}})
+            item = client.sync_get_item(table, {{"id": event["id"]}})
+            client.sync_delete_table(table)
+            return item
+
+        served = [main({{"id": "a"}}, None), main({{"id": "b"}}, None)]
+        print(json.dumps({{"served": served, "asyncio": "asyncio" in sys.modules}}))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=90, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {
+        "served": [{"id": "a"}, {"id": "b"}],
+        "asyncio": False,
+    }

@@ -15,7 +15,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler, SamplingResult
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from otel_testing import Telemetry, attrs, fresh_table, instrumented, make_client, unique_table
 from pydynox import DynamoDBClient, OperationEvent, events
@@ -542,3 +542,51 @@ def test_database_dup_also_emits_the_botocore_names(
         span = telemetry.only_span()
     assert span.name == f"GetItem {table}"
     assert "db.system" not in attrs(span)
+
+
+class RecordingSampler(Sampler):
+    """Samples everything, remembering the attributes each span started with."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+    def should_sample(
+        self, parent_context: Any, trace_id: int, name: str, *args: Any, **kwargs: Any
+    ) -> SamplingResult:
+        attributes = kwargs.get("attributes", args[1] if len(args) > 1 else None)
+        self.seen.append(dict(attributes or {}))
+        return ALWAYS_ON.should_sample(parent_context, trace_id, name, *args, **kwargs)
+
+    def get_description(self) -> str:
+        return "RecordingSampler"
+
+
+@pytest.mark.parametrize("with_request_hook", [False, True])
+def test_the_sampler_sees_the_span_attributes(
+    client: DynamoDBClient, table: str, with_request_hook: bool
+) -> None:
+    sampler = RecordingSampler()
+    provider = TracerProvider(sampler=sampler)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    telemetry = Telemetry()
+    hook = (lambda span, event: None) if with_request_hook else None
+    pydynox_otel.instrument(
+        tracer_provider=provider, meter_provider=telemetry.meter_provider, request_hook=hook
+    )
+    try:
+        with pytest.raises(ConditionalCheckFailedException):
+            client.sync_delete_item(table, KEY, condition_expression="attribute_exists(pk)")
+    finally:
+        pydynox_otel.uninstrument()
+        telemetry.shutdown()
+    (seen,) = sampler.seen
+    (span,) = exporter.get_finished_spans()
+    assert seen["error.type"] == "ConditionalCheckFailedException"
+    assert seen["aws.dynamodb.table_names"] == (table,)
+    if with_request_hook:
+        # The request hook sees the span before the response's attributes: so does the sampler.
+        assert "aws.request_id" not in seen
+        assert set(seen) < set(attrs(span))
+    else:
+        assert seen == attrs(span)

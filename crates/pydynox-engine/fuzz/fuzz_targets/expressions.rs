@@ -1,5 +1,6 @@
 //! Feeds arbitrary bytes to every expression parser (condition, filter, key condition, projection,
-//! update, PartiQL statements) and to the legacy-parameter builders, and evaluates whatever parses on a few
+//! update, PartiQL statements), to the legacy-parameter builders and to the request reader (items
+//! parsed as the bytes are read, answers written back), and evaluates whatever parses on a few
 //! items. Any panic is a bug: bad input must come back as a DynamoDB error.
 //!
 //! Run (stable toolchain, nightly flags unlocked; its own workspace and target directory):
@@ -15,7 +16,7 @@ use libfuzzer_sys::fuzz_target;
 use pydynox_engine::expr::{self, legacy, Context};
 use pydynox_engine::number::Number;
 use pydynox_engine::partiql::{parse_statement, Statement};
-use pydynox_engine::value::item_from_json;
+use pydynox_engine::wire::{self, item_from_json, Lazy};
 use pydynox_engine::{Item, KeyValue, Value};
 
 fn context() -> Context {
@@ -71,12 +72,19 @@ fn expressions(text: &str, items: &[Item]) {
             let _ = p.apply(it);
         }
     }
-    if let Ok(k) = expr::parse_key_condition(text, &ctx, "a", Some("b")) {
+    if let Ok(k) = expr::parse_key_condition(text, &ctx, &["a"], &["b"]) {
         let key = KeyValue::S("abc".into());
-        let _ = k.matches(&key, Some(&KeyValue::N(Number::from_i64(5))));
-        let _ = k.check_types("S", Some("N"));
+        let _ = k.matches(&[key], &[KeyValue::N(Number::from_i64(5))]);
+        let _ = k.check_types(&["S"], &["N"]);
     }
-    let _ = expr::parse_key_condition(text, &ctx, "b", None);
+    // A multi-attribute index key: two partition and three sort attributes.
+    if let Ok(k) = expr::parse_key_condition(text, &ctx, &["a", "x"], &["b", "m", "l"]) {
+        let key = KeyValue::S("abc".into());
+        let _ = k.matches(&[key.clone(), key.clone()], &[key]);
+        let _ = k.matches_sort(&[]);
+        let _ = k.check_types(&["S", "N"], &["N", "S", "B"]);
+    }
+    let _ = expr::parse_key_condition(text, &ctx, &["b"], &[]);
     let _ = ctx.finish();
 }
 
@@ -93,7 +101,8 @@ fn legacy_parameters(json: &serde_json::Value, items: &[Item]) {
             let _ = c.eval(it);
         }
     }
-    let _ = legacy::key_conditions(json, "a", Some("b"));
+    let _ = legacy::key_conditions(json, &["a"], &["b"]);
+    let _ = legacy::key_conditions(json, &["a", "x"], &["b", "m"]);
     if let Ok(p) = legacy::attributes_to_get(json) {
         for it in items {
             let _ = p.apply(it);
@@ -160,7 +169,31 @@ fn partiql(text: &str, items: &[Item]) {
     }
 }
 
+/// Walks a read request, taking every item it holds (twice: the second read must be an error, not
+/// a panic) and writing it back.
+fn walk(lazy: &Lazy<'_>) {
+    match lazy {
+        Lazy::Object(members) => members.iter().for_each(|(_, v)| walk(v)),
+        Lazy::Array(values) => values.iter().for_each(walk),
+        Lazy::Item(_) => {
+            let _ = lazy.to_json();
+            if let Ok(item) = lazy.take_item() {
+                let mut out = wire::Out::new();
+                out.item("Item", &item);
+                let _ = serde_json::from_slice::<serde_json::Value>(&out.finish())
+                    .expect("the writer writes JSON");
+            }
+            let _ = lazy.take_item();
+        }
+        Lazy::Scalar(_) => {}
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    if let Ok(read) = wire::read_request(data) {
+        walk(&read);
+        let _ = read.to_json();
+    }
     let items = items();
     let text = String::from_utf8_lossy(data);
     expressions(&text, &items);

@@ -245,11 +245,13 @@ pub enum SortKeyCondition {
     BeginsWith(Value),
 }
 
-/// A query's key condition: equality on the partition key, at most one condition on the sort key.
+/// A query's key condition: an equality on every partition key attribute, and conditions on a
+/// leading run of the sort key attributes (equalities, except perhaps the last), both in key schema
+/// order. A single-attribute sort key has at most one condition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyCondition {
-    pub partition: (String, Value),
-    pub sort: Option<(String, SortKeyCondition)>,
+    pub partition: Vec<(String, Value)>,
+    pub sort: Vec<(String, SortKeyCondition)>,
 }
 
 /// How DynamoDB shows a constant in messages: `AttributeValue: {N:5}`.

@@ -1,5 +1,6 @@
-//! Key conditions of a query: `pk = :v` and at most one condition on the sort key (=, <, <=, >, >=,
-//! BETWEEN, begins_with), joined by AND.
+//! Key conditions of a query, joined by AND: `pk = :v` on every partition key attribute, and on the
+//! sort key one condition (=, <, <=, >, >=, BETWEEN, begins_with). On a multi-attribute sort key
+//! the conditions name its attributes left to right without a gap, all equalities but the last.
 
 use std::cmp::Ordering;
 
@@ -46,37 +47,51 @@ impl SortKeyCondition {
 }
 
 impl KeyCondition {
-    /// Checks the constants against the key schema's attribute types (`"S"`, `"N"`, `"B"`).
-    pub fn check_types(&self, partition_type: &str, sort_type: Option<&str>) -> Result<()> {
+    /// Checks the constants against the key schema's attribute types (`"S"`, `"N"`, `"B"`), given
+    /// in key schema order.
+    pub fn check_types(&self, partition_types: &[&str], sort_types: &[&str]) -> Result<()> {
         let mismatch = || {
             Error::validation(
                 "One or more parameter values were invalid: Condition parameter type does not match schema type",
             )
         };
-        if self.partition.1.type_name() != partition_type {
+        if self.partition.len() != partition_types.len() || self.sort.len() > sort_types.len() {
             return Err(mismatch());
         }
-        if let Some((_, cond)) = &self.sort {
-            let Some(sort_type) = sort_type else {
+        for ((_, v), ty) in self.partition.iter().zip(partition_types) {
+            if v.type_name() != *ty {
                 return Err(mismatch());
-            };
-            if cond.values().iter().any(|v| v.type_name() != sort_type) {
+            }
+        }
+        for ((_, cond), ty) in self.sort.iter().zip(sort_types) {
+            if cond.values().iter().any(|v| v.type_name() != *ty) {
                 return Err(mismatch());
             }
         }
         Ok(())
     }
 
+    /// The partition values, in key schema order, as an index or table stores them.
+    pub fn partition_key(&self) -> Option<Vec<KeyValue>> {
+        self.partition
+            .iter()
+            .map(|(_, v)| KeyValue::from_value(v))
+            .collect()
+    }
+
+    /// Whether an item's sort key values (in key schema order) satisfy the sort conditions.
+    pub fn matches_sort(&self, sort: &[KeyValue]) -> bool {
+        self.sort.len() <= sort.len()
+            && self
+                .sort
+                .iter()
+                .zip(sort)
+                .all(|((_, cond), value)| cond.matches(value))
+    }
+
     /// Whether an item's key values satisfy the condition.
-    pub fn matches(&self, partition: &KeyValue, sort: Option<&KeyValue>) -> bool {
-        if KeyValue::from_value(&self.partition.1).as_ref() != Some(partition) {
-            return false;
-        }
-        match (&self.sort, sort) {
-            (None, _) => true,
-            (Some((_, c)), Some(s)) => c.matches(s),
-            (Some(_), None) => false,
-        }
+    pub fn matches(&self, partition: &[KeyValue], sort: &[KeyValue]) -> bool {
+        self.partition_key().as_deref() == Some(partition) && self.matches_sort(sort)
     }
 }
 
@@ -178,11 +193,12 @@ fn part(cond: Cond) -> Result<(String, Part)> {
     }
 }
 
-/// Turns a parsed condition into a key condition for a key schema.
+/// Turns a parsed condition into a key condition for a key schema: the names of its partition
+/// and sort key attributes, in key schema order.
 pub(crate) fn key_condition(
     cond: Cond,
-    partition_key: &str,
-    sort_key: Option<&str>,
+    partition_keys: &[&str],
+    sort_keys: &[&str],
 ) -> Result<KeyCondition> {
     let mut conds = Vec::new();
     flatten(cond, &mut conds);
@@ -190,55 +206,77 @@ pub(crate) fn key_condition(
     for c in conds {
         parts.push(part(c)?);
     }
-    if parts.len() > 2 {
+    let simple = partition_keys.len() == 1 && sort_keys.len() <= 1;
+    if simple && parts.len() > 2 {
         return Err(Error::validation("Conditions can be of length 1 or 2 only"));
     }
-    let mut partition: Option<Value> = None;
-    let mut sort: Option<(String, SortKeyCondition)> = None;
+    let mut partition: Vec<Option<Value>> = vec![None; partition_keys.len()];
+    let mut sort: Vec<Option<SortKeyCondition>> = vec![None; sort_keys.len()];
     let mut unknown = false;
     for (name, p) in parts {
-        let seen = if name == partition_key {
-            partition.is_some()
-        } else if Some(name.as_str()) == sort_key {
-            sort.is_some()
+        let slot = if let Some(i) = partition_keys.iter().position(|k| *k == name) {
+            partition[i].is_some()
+        } else if let Some(i) = sort_keys.iter().position(|k| *k == name) {
+            sort[i].is_some()
         } else {
             unknown = true;
             continue;
         };
-        if seen {
+        if slot {
             return Err(Error::validation(
                 "KeyConditionExpressions must only contain one condition per key",
             ));
         }
-        if name == partition_key {
+        if let Some(i) = partition_keys.iter().position(|k| *k == name) {
             match p {
-                Part::Eq(v) => partition = Some(v),
+                Part::Eq(v) => partition[i] = Some(v),
                 Part::Sort(_) => {
                     return Err(Error::validation("Query key condition not supported"))
                 }
             }
-        } else {
-            let c = match p {
+        } else if let Some(i) = sort_keys.iter().position(|k| *k == name) {
+            sort[i] = Some(match p {
                 Part::Eq(v) => SortKeyCondition::Eq(v),
                 Part::Sort(c) => c,
-            };
-            sort = Some((name, c));
+            });
         }
     }
-    let Some(partition) = partition else {
+    if let Some(i) = partition.iter().position(Option::is_none) {
         return Err(Error::validation(format!(
-            "Query condition missed key schema element: {partition_key}"
+            "Query condition missed key schema element: {}",
+            partition_keys[i]
         )));
-    };
+    }
     if unknown {
-        return Err(match sort_key {
-            Some(sk) if sort.is_none() => {
-                Error::validation(format!("Query condition missed key schema element: {sk}"))
-            }
-            _ => Error::validation("Query key condition not supported"),
+        return Err(match sort.iter().position(Option::is_none) {
+            Some(i) => Error::validation(format!(
+                "Query condition missed key schema element: {}",
+                sort_keys[i]
+            )),
+            None => Error::validation("Query key condition not supported"),
         });
     }
-    if let Some((_, SortKeyCondition::BeginsWith(v))) = &sort {
+    // A condition on a sort key attribute needs an equality on every attribute before it.
+    for (later, cond) in sort.iter().enumerate() {
+        if cond.is_none() {
+            continue;
+        }
+        if let Some(prior) = (0..later).find(|&i| !matches!(sort[i], Some(SortKeyCondition::Eq(_))))
+        {
+            return Err(Error::validation(format!(
+                "RANGE key attributes {} must have equality conditions specified in the query because a condition is present on key attribute {}",
+                sort_keys[prior], sort_keys[later]
+            )));
+        }
+    }
+    let named = sort.iter().take_while(|c| c.is_some()).count();
+    let sort: Vec<(String, SortKeyCondition)> = sort_keys
+        .iter()
+        .zip(sort)
+        .take(named)
+        .filter_map(|(name, c)| Some(((*name).to_owned(), c?)))
+        .collect();
+    if let Some((_, SortKeyCondition::BeginsWith(v))) = sort.last() {
         if !matches!(v, Value::S(_) | Value::B(_)) {
             return Err(Error::validation(format!(
                 "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: {}",
@@ -247,7 +285,11 @@ pub(crate) fn key_condition(
         }
     }
     Ok(KeyCondition {
-        partition: (partition_key.to_owned(), partition),
+        partition: partition_keys
+            .iter()
+            .zip(partition)
+            .filter_map(|(name, v)| Some(((*name).to_owned(), v?)))
+            .collect(),
         sort,
     })
 }

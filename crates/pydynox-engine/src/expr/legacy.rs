@@ -52,7 +52,7 @@ fn string<'a>(json: &'a Json, what: &str) -> Result<&'a str> {
 fn values(json: Option<&Json>) -> Result<Vec<Value>> {
     match json {
         None | Some(Json::Null) => Ok(Vec::new()),
-        Some(Json::Array(a)) => a.iter().map(Value::from_json).collect(),
+        Some(Json::Array(a)) => a.iter().map(crate::wire::value_from_json).collect(),
         Some(_) => Err(Error::serialization("AttributeValueList must be a list")),
     }
 }
@@ -159,7 +159,7 @@ pub fn expected(expected: &Json, conditional_operator: Option<&Json>) -> Result<
     for (name, spec) in object(expected, "Expected")? {
         let spec = object(spec, "ExpectedAttributeValue")?;
         let get = |k: &str| spec.get(k).filter(|v| !v.is_null());
-        let value = get("Value").map(Value::from_json).transpose()?;
+        let value = get("Value").map(crate::wire::value_from_json).transpose()?;
         let exists = match get("Exists") {
             None => None,
             Some(Json::Bool(b)) => Some(*b),
@@ -229,11 +229,11 @@ pub fn filter(
     join(parts, conditional_operator)
 }
 
-/// `KeyConditions` of a Query, for a key schema.
+/// `KeyConditions` of a Query, for a key schema (its attribute names, in key schema order).
 pub fn key_conditions(
     conditions: &Json,
-    partition_key: &str,
-    sort_key: Option<&str>,
+    partition_keys: &[&str],
+    sort_keys: &[&str],
 ) -> Result<KeyCondition> {
     let mut parts = Vec::new();
     for (name, spec) in object(conditions, "KeyConditions")? {
@@ -258,10 +258,11 @@ pub fn key_conditions(
     }
     if parts.is_empty() {
         return Err(Error::validation(format!(
-            "Query condition missed key schema element: {partition_key}"
+            "Query condition missed key schema element: {}",
+            partition_keys.first().copied().unwrap_or_default()
         )));
     }
-    key_condition(Cond::and(parts), partition_key, sort_key)
+    key_condition(Cond::and(parts), partition_keys, sort_keys)
 }
 
 /// `AttributesToGet`: top-level attribute names.
@@ -293,7 +294,7 @@ pub fn attribute_updates(updates: &Json) -> Result<Update> {
         let value = spec
             .get("Value")
             .filter(|v| !v.is_null())
-            .map(Value::from_json)
+            .map(crate::wire::value_from_json)
             .transpose()?;
         let action = match spec.get("Action").filter(|v| !v.is_null()) {
             None => "PUT",

@@ -110,7 +110,7 @@ impl Context {
                             "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
                         )));
                     }
-                    let value = Value::from_json(v).map_err(|e| {
+                    let value = crate::wire::value_from_json(v).map_err(|e| {
                         if e.code == "ValidationException" {
                             Error::validation(format!(
                                 "ExpressionAttributeValues contains invalid value: {} for key {k}",
@@ -249,15 +249,16 @@ pub fn parse_projection(text: &str, ctx: &Context) -> Result<Projection> {
     Projection::new(paths, KIND)
 }
 
-/// Parses a KeyConditionExpression for a key schema (the table's or the index's).
+/// Parses a KeyConditionExpression for a key schema (the table's or the index's): the names of
+/// its partition and sort key attributes, in key schema order.
 pub fn parse_key_condition(
     text: &str,
     ctx: &Context,
-    partition_key: &str,
-    sort_key: Option<&str>,
+    partition_keys: &[&str],
+    sort_keys: &[&str],
 ) -> Result<KeyCondition> {
     let mut p = Parser::new(text, ctx, "KeyConditionExpression")?;
     let root = p.condition()?;
     p.finish()?;
-    key::key_condition(root, partition_key, sort_key)
+    key::key_condition(root, partition_keys, sort_keys)
 }

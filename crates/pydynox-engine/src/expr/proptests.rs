@@ -140,12 +140,17 @@ pub(crate) fn exercise(text: &str, item: &Item) {
     if let Ok(p) = parse_projection(text, &ctx) {
         let _ = p.apply(item);
     }
-    if let Ok(k) = parse_key_condition(text, &ctx, "a", Some("b")) {
+    if let Ok(k) = parse_key_condition(text, &ctx, &["a"], &["b"]) {
         let key = KeyValue::S("a".into());
-        let _ = k.matches(&key, Some(&key));
-        let _ = k.check_types("S", Some("N"));
+        let _ = k.matches(std::slice::from_ref(&key), std::slice::from_ref(&key));
+        let _ = k.check_types(&["S"], &["N"]);
     }
-    let _ = parse_key_condition(text, &ctx, "a", None);
+    if let Ok(k) = parse_key_condition(text, &ctx, &["a", "x"], &["b", "c", "d"]) {
+        let key = KeyValue::S("a".into());
+        let _ = k.matches(&[key.clone(), key.clone()], &[key.clone(), key]);
+        let _ = k.check_types(&["S", "N"], &["N", "S", "B"]);
+    }
+    let _ = parse_key_condition(text, &ctx, &["a"], &[]);
     let _ = ctx.finish();
     let params = vec![Value::S("p".into()); text.matches('?').count().min(64)];
     if let Ok(crate::partiql::Statement::Update {
@@ -377,7 +382,7 @@ proptest! {
             op => format!("pk = :p AND sk {op} :lo"),
         };
         let (Ok(k), Ok(c)) = (
-            parse_key_condition(&text, &ctx, "pk", Some("sk")),
+            parse_key_condition(&text, &ctx, &["pk"], &["sk"]),
             parse_condition(&text, &ctx, "ConditionExpression"),
         ) else {
             return Ok(());
@@ -386,9 +391,9 @@ proptest! {
         it.insert("pk".into(), Value::S("p".into()));
         it.insert("sk".into(), sk.clone());
         let key = KeyValue::from_value(&sk).unwrap();
-        let (_, sort) = k.sort.clone().unwrap();
+        let (_, sort) = k.sort[0].clone();
         prop_assert_eq!(sort.matches(&key), c.eval(&it).unwrap());
-        prop_assert!(k.matches(&KeyValue::S("p".into()), Some(&key)) == c.eval(&it).unwrap());
+        prop_assert!(k.matches(&[KeyValue::S("p".into())], &[key]) == c.eval(&it).unwrap());
     }
 }
 

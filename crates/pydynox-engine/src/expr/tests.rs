@@ -5,7 +5,8 @@ use serde_json::{json, Value as Json};
 
 use super::*;
 use crate::number::Number;
-use crate::value::{item_from_json, Item, KeyValue};
+use crate::value::{Item, KeyValue};
+use crate::wire::item_from_json;
 
 fn item(j: Json) -> Item {
     item_from_json(&j).unwrap()
@@ -442,7 +443,7 @@ fn error_kinds_follow_the_parameter() {
     assert!(e
         .message
         .starts_with("Invalid UpdateExpression: Attribute name"));
-    let e = parse_key_condition("status = a", &ctx, "pk", None).unwrap_err();
+    let e = parse_key_condition("status = a", &ctx, &["pk"], &[]).unwrap_err();
     assert!(e
         .message
         .starts_with("Invalid KeyConditionExpression: Attribute name"));
@@ -823,7 +824,7 @@ fn projections() {
 
 fn kc(expr: &str, values: Json) -> Result<KeyCondition> {
     let ctx = Context::new(None, Some(&values))?;
-    parse_key_condition(expr, &ctx, "pk", Some("sk"))
+    parse_key_condition(expr, &ctx, &["pk"], &["sk"])
 }
 
 fn kc_err(expr: &str, values: Json) -> String {
@@ -834,8 +835,8 @@ fn kc_err(expr: &str, values: Json) -> String {
 fn key_conditions() {
     let v = json!({":p": {"S": "a"}, ":s": {"N": "5"}, ":t": {"N": "9"}, ":b": {"S": "x"}});
     let k = kc("pk = :p", v.clone()).unwrap();
-    assert_eq!(k.partition, ("pk".into(), s("a")));
-    assert_eq!(k.sort, None);
+    assert_eq!(k.partition, vec![("pk".into(), s("a"))]);
+    assert_eq!(k.sort, vec![]);
     for (expr, want) in [
         ("pk = :p AND sk = :s", SortKeyCondition::Eq(n("5"))),
         ("sk < :s AND pk = :p", SortKeyCondition::Lt(n("5"))),
@@ -856,8 +857,8 @@ fn key_conditions() {
         // Keep every value used in some expression; unused ones are the caller's concern.
         vals.as_object_mut().unwrap();
         let k = kc(expr, vals).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
-        assert_eq!(k.sort, Some(("sk".into(), want)), "{expr}");
-        assert_eq!(k.partition.1, s("a"));
+        assert_eq!(k.sort, vec![("sk".into(), want)], "{expr}");
+        assert_eq!(k.partition[0].1, s("a"));
     }
 }
 
@@ -922,7 +923,7 @@ fn key_condition_errors() {
     assert!(kc_err("pk.x = :p", v.clone()).contains("nested"));
     assert!(kc_err("", v.clone()).contains("The expression can not be empty"));
     let ctx = Context::from_maps([], [(":p".into(), s("a")), (":s".into(), n("1"))]);
-    let e = parse_key_condition("pk = :p AND sk = :s", &ctx, "pk", None).unwrap_err();
+    let e = parse_key_condition("pk = :p AND sk = :s", &ctx, &["pk"], &[]).unwrap_err();
     assert_eq!(e.message, "Query key condition not supported");
 }
 
@@ -953,17 +954,17 @@ fn key_condition_matching() {
     ));
 
     let kc = KeyCondition {
-        partition: ("pk".into(), s("a")),
-        sort: Some(("sk".into(), SortKeyCondition::Gt(n("1")))),
+        partition: vec![("pk".into(), s("a"))],
+        sort: vec![("sk".into(), SortKeyCondition::Gt(n("1")))],
     };
-    assert!(kc.matches(&KeyValue::S("a".into()), Some(&num("2"))));
-    assert!(!kc.matches(&KeyValue::S("b".into()), Some(&num("2"))));
-    assert!(kc.check_types("S", Some("N")).is_ok());
+    assert!(kc.matches(&[KeyValue::S("a".into())], &[num("2")]));
+    assert!(!kc.matches(&[KeyValue::S("b".into())], &[num("2")]));
+    assert!(kc.check_types(&["S"], &["N"]).is_ok());
     assert_eq!(
-        kc.check_types("S", Some("S")).unwrap_err().message,
+        kc.check_types(&["S"], &["S"]).unwrap_err().message,
         "One or more parameter values were invalid: Condition parameter type does not match schema type"
     );
-    assert!(kc.check_types("N", Some("N")).is_err());
+    assert!(kc.check_types(&["N"], &["N"]).is_err());
 }
 
 // ----- legacy parameters -----
@@ -1074,19 +1075,19 @@ fn legacy_filters_and_keys() {
     let k = legacy::key_conditions(
         &json!({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]},
                 "sk": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "x"}]}}),
-        "pk",
-        Some("sk"),
+        &["pk"],
+        &["sk"],
     )
     .unwrap();
     assert_eq!(
         k.sort,
-        Some(("sk".into(), SortKeyCondition::BeginsWith(s("x"))))
+        vec![("sk".into(), SortKeyCondition::BeginsWith(s("x")))]
     );
     let e = legacy::key_conditions(
         &json!({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]},
                 "sk": {"ComparisonOperator": "NE", "AttributeValueList": [{"S": "x"}]}}),
-        "pk",
-        Some("sk"),
+        &["pk"],
+        &["sk"],
     )
     .unwrap_err();
     assert_eq!(
@@ -1095,8 +1096,8 @@ fn legacy_filters_and_keys() {
     );
     let e = legacy::key_conditions(
         &json!({"sk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}}),
-        "pk",
-        Some("sk"),
+        &["pk"],
+        &["sk"],
     )
     .unwrap_err();
     assert_eq!(e.message, "Query condition missed key schema element: pk");
@@ -1151,4 +1152,100 @@ fn legacy_projection_and_updates() {
         let e = legacy::attribute_updates(&bad).unwrap_err();
         assert!(e.message.contains(want), "{}", e.message);
     }
+}
+
+// ----- multi-attribute (global index) key conditions -----
+
+fn multi(expr: &str) -> Result<KeyCondition> {
+    let v = json!({":h": {"S": "o"}, ":g": {"N": "1"}, ":a": {"S": "T"}, ":b": {"S": "live"},
+                   ":c": {"S": "c"}, ":d": {"S": "r"}, ":e": {"S": "s"}});
+    let ctx = Context::new(None, Some(&v))?;
+    parse_key_condition(expr, &ctx, &["h", "g"], &["a", "b", "c", "d"])
+}
+
+fn multi_err(expr: &str) -> String {
+    multi(expr).unwrap_err().message
+}
+
+#[test]
+fn multi_attribute_key_conditions() {
+    let k = multi("g = :g AND h = :h").unwrap();
+    // Partition values come back in key schema order, whatever order the clauses were written in.
+    assert_eq!(
+        k.partition,
+        vec![("h".into(), s("o")), ("g".into(), n("1"))]
+    );
+    assert!(k.sort.is_empty());
+    let k = multi("b = :b AND h = :h AND a = :a AND g = :g AND begins_with(c, :c)").unwrap();
+    assert_eq!(
+        k.sort,
+        vec![
+            ("a".into(), SortKeyCondition::Eq(s("T"))),
+            ("b".into(), SortKeyCondition::Eq(s("live"))),
+            ("c".into(), SortKeyCondition::BeginsWith(s("c"))),
+        ]
+    );
+    let k = multi("h = :h AND g = :g AND a = :a AND b = :b AND c = :c AND d BETWEEN :d AND :e")
+        .unwrap();
+    assert_eq!(k.sort.len(), 4);
+    let key = |v: &[&str]| {
+        v.iter()
+            .map(|x| KeyValue::S((*x).into()))
+            .collect::<Vec<_>>()
+    };
+    assert!(k.matches_sort(&key(&["T", "live", "c", "rx"])));
+    assert!(!k.matches_sort(&key(&["T", "live", "c", "t"])));
+    assert!(!k.matches_sort(&key(&["T", "draft", "c", "rx"])));
+    assert!(multi("h = :h AND g = :g AND a < :a").is_ok());
+}
+
+#[test]
+fn multi_attribute_key_condition_errors() {
+    assert_eq!(
+        multi_err("h = :h AND a = :a"),
+        "Query condition missed key schema element: g"
+    );
+    assert_eq!(
+        multi_err("h = :h AND g > :g"),
+        "Query key condition not supported"
+    );
+    assert_eq!(
+        multi_err("h = :h AND g = :g AND b = :b"),
+        "RANGE key attributes a must have equality conditions specified in the query because a condition is present on key attribute b"
+    );
+    assert_eq!(
+        multi_err("h = :h AND g = :g AND a = :a AND c = :c"),
+        "RANGE key attributes b must have equality conditions specified in the query because a condition is present on key attribute c"
+    );
+    assert_eq!(
+        multi_err("h = :h AND g = :g AND a = :a AND b > :b AND c = :c"),
+        "RANGE key attributes b must have equality conditions specified in the query because a condition is present on key attribute c"
+    );
+    assert_eq!(
+        multi_err("h = :h AND g = :g AND a = :a AND a = :a"),
+        "KeyConditionExpressions must only contain one condition per key"
+    );
+    assert_eq!(
+        multi_err("h = :h AND g = :g AND x = :a"),
+        "Query condition missed key schema element: a"
+    );
+    assert!(multi_err("h = :h AND g = :g AND begins_with(a, :g)").contains("operand type: N"));
+    let k = multi("h = :h AND g = :g AND a = :a").unwrap();
+    assert!(k.check_types(&["S", "N"], &["S", "S", "S", "S"]).is_ok());
+    assert!(k.check_types(&["S", "S"], &["S", "S", "S", "S"]).is_err());
+    assert!(k.check_types(&["S", "N"], &["N", "S", "S", "S"]).is_err());
+    // Legacy KeyConditions follow the same rules.
+    let e = legacy::key_conditions(
+        &json!({"h": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "o"}]},
+                "g": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]},
+                "b": {"ComparisonOperator": "GT", "AttributeValueList": [{"S": "x"}]}}),
+        &["h", "g"],
+        &["a", "b"],
+    )
+    .unwrap_err();
+    assert!(
+        e.message.starts_with("RANGE key attributes a must"),
+        "{}",
+        e.message
+    );
 }

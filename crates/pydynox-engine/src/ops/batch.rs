@@ -1,13 +1,17 @@
 //! BatchGetItem and BatchWriteItem: validated as a whole before anything is applied.
 
-use serde_json::{json, Map, Value as Json};
+use std::borrow::Cow;
+
+use serde_json::{json, Value as Json};
 
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::ops::items::{capacity_json, context, projection, read_units, write_units};
-use crate::request::{missing, Request};
-use crate::table::PrimaryKey;
-use crate::value::{item_from_json, item_size, item_to_json};
+use crate::ops::Answer;
+use crate::request::{missing, Entries, Request};
+use crate::table::{Checked, PrimaryKey};
+use crate::value::{item_size, Item};
+use crate::wire::Out;
 
 const MAX_GET_KEYS: usize = 100;
 const MAX_WRITES: usize = 25;
@@ -16,9 +20,10 @@ fn duplicates() -> Error {
     Error::validation("Provided list of item keys contains duplicates")
 }
 
-fn request_items<'a>(req: &Request<'a>) -> Result<&'a Map<String, Json>> {
+/// RequestItems: table name → that table's part of the batch, in request order.
+fn request_items<'a>(req: &Request<'a>) -> Result<Entries<'a>> {
     let items = req
-        .object("RequestItems")?
+        .entries("RequestItems")?
         .ok_or_else(|| missing("RequestItems"))?;
     if items.is_empty() {
         return Err(Error::validation(
@@ -28,20 +33,19 @@ fn request_items<'a>(req: &Request<'a>) -> Result<&'a Map<String, Json>> {
     Ok(items)
 }
 
-pub fn batch_get_item(state: &State, req: &Request) -> Result<Json> {
+pub fn batch_get_item(state: &State, req: &Request) -> Result<Answer> {
     let mode = req.choice(
         "ReturnConsumedCapacity",
         &["INDEXES", "TOTAL", "NONE"],
         "NONE",
     )?;
-    let mut responses = Map::new();
     let mut capacities = Vec::new();
     let mut total = 0;
     let mut plans = Vec::new();
     for (name, spec) in request_items(req)? {
         let table = state.table(name)?;
-        let spec = Request::new(spec)?;
-        let keys = spec.array("Keys")?.ok_or_else(|| missing("Keys"))?;
+        let spec = Request::of(spec)?;
+        let keys = spec.list("Keys")?.ok_or_else(|| missing("Keys"))?;
         if keys.is_empty() {
             return Err(Error::validation(
                 "1 validation error detected: Value at 'requestItems.keys' failed to satisfy constraint: Member must have length greater than or equal to 1",
@@ -55,7 +59,7 @@ pub fn batch_get_item(state: &State, req: &Request) -> Result<Json> {
         }
         let mut parsed: Vec<PrimaryKey> = Vec::with_capacity(keys.len());
         for key in keys {
-            let key = table.key_from_request(&item_from_json(key)?)?;
+            let key = table.key_from_request(&key.item()?)?;
             if parsed.contains(&key) {
                 return Err(duplicates());
             }
@@ -66,28 +70,50 @@ pub fn batch_get_item(state: &State, req: &Request) -> Result<Json> {
         ctx.finish()?;
         plans.push((table, parsed, projection, spec.bool("ConsistentRead")?));
     }
-    for (table, keys, projection, consistent) in plans {
-        let mut found = Vec::new();
+    let mut out = Out::new();
+    out.begin_object("Responses");
+    for (table, keys, projection, consistent) in &plans {
         let mut units = 0.0;
-        for key in &keys {
+        let found = keys.iter().filter_map(|key| {
             let item = table.get(key);
-            units += read_units(item.map_or(0, item_size), consistent);
-            if let Some(item) = item {
-                let shown = match &projection {
-                    Some(p) => p.apply(item),
-                    None => item.clone(),
-                };
-                found.push(Json::Object(item_to_json(&shown)));
-            }
-        }
-        responses.insert(table.name.clone(), Json::Array(found));
+            units += read_units(item.map_or(0, item_size), *consistent);
+            item.map(|item| match projection {
+                Some(p) => Cow::Owned(p.apply(item)),
+                None => Cow::Borrowed(item),
+            })
+        });
+        let found: Vec<Cow<'_, Item>> = found.collect();
+        out.items(&table.name, found.iter().map(|i| &**i));
         capacities.extend(capacity_json(mode, table, units, true));
     }
-    let mut out = json!({"Responses": responses, "UnprocessedKeys": {}});
+    out.end_object();
+    out.json("UnprocessedKeys", &json!({}));
     if !capacities.is_empty() {
-        out["ConsumedCapacity"] = Json::Array(capacities);
+        out.json("ConsumedCapacity", &Json::Array(capacities));
     }
-    Ok(out)
+    Ok(out.finish().into())
+}
+
+fn key_hash(key: &PrimaryKey) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// One write of a batch, checked.
+enum Write {
+    Put(Checked, Item),
+    Delete(PrimaryKey),
+}
+
+impl Write {
+    fn key(&self) -> &PrimaryKey {
+        match self {
+            Write::Put(checked, _) => &checked.key,
+            Write::Delete(key) => key,
+        }
+    }
 }
 
 pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
@@ -101,7 +127,7 @@ pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Js
     let mut total = 0;
     for (name, writes) in request_items(req)? {
         let table = state.table(name)?;
-        let Json::Array(writes) = writes else {
+        let Some(writes) = writes.elements() else {
             return Err(Error::serialization(
                 "RequestItems values must be lists of write requests",
             ));
@@ -112,50 +138,41 @@ pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Js
                 "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
             ));
         }
-        let mut keys: Vec<PrimaryKey> = Vec::new();
-        let mut ops = Vec::new();
+        // Each write with a hash of its key, so that finding a duplicate compares keys only when
+        // their hashes match.
+        let mut ops: Vec<(u64, Write)> = Vec::with_capacity(writes.len());
         for write in writes {
-            let put = write.get("PutRequest").filter(|v| !v.is_null());
-            let delete = write.get("DeleteRequest").filter(|v| !v.is_null());
-            let (key, item) = match (put, delete) {
+            let write = Request::of(write)?;
+            let op = match (write.sub("PutRequest")?, write.sub("DeleteRequest")?) {
                 (Some(p), None) => {
-                    let item = item_from_json(p.get("Item").ok_or_else(|| missing("Item"))?)?;
-                    (table.validate(&item)?, Some(item))
+                    let item = p.required_item("Item")?;
+                    Write::Put(table.check(&item)?, item)
                 }
-                (None, Some(d)) => {
-                    let key = item_from_json(d.get("Key").ok_or_else(|| missing("Key"))?)?;
-                    (table.key_from_request(&key)?, None)
-                }
+                (None, Some(d)) => Write::Delete(table.key_from_request(&d.required_item("Key")?)?),
                 _ => {
                     return Err(Error::validation(
                         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
                     ))
                 }
             };
-            if keys.contains(&key) {
+            let hash = key_hash(op.key());
+            if ops.iter().any(|(h, o)| *h == hash && o.key() == op.key()) {
                 return Err(duplicates());
             }
-            keys.push(key.clone());
-            ops.push((key, item));
+            ops.push((hash, op));
         }
-        plans.push((name.clone(), ops));
+        plans.push((name.to_owned(), ops));
     }
     let mut capacities = Vec::new();
     for (name, ops) in plans {
         let table = state.table_mut(&name)?;
         let mut units = 0.0;
-        for (key, item) in ops {
-            let old_size = table.get(&key).map_or(0, item_size);
-            match item {
-                Some(item) => {
-                    units += write_units(item_size(&item).max(old_size));
-                    table.put(item, now)?;
-                }
-                None => {
-                    units += write_units(old_size);
-                    table.delete(&key, now, false);
-                }
-            }
+        for (_, op) in ops {
+            let (new_size, old) = match op {
+                Write::Put(checked, item) => (checked.size, table.store(checked, item, now)),
+                Write::Delete(key) => (0, table.delete(&key, now, false)),
+            };
+            units += write_units(new_size.max(old.as_ref().map_or(0, item_size)));
         }
         capacities.extend(capacity_json(mode, table, units, false));
     }

@@ -1,14 +1,16 @@
 //! Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem, with conditions, ReturnValues
 //! and consumed capacity. The pieces are shared with batches, transactions and PartiQL.
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::expr::{self, Condition, Context, Projection, Update};
+use crate::ops::Answer;
 use crate::request::Request;
 use crate::table::{PrimaryKey, Table};
-use crate::value::{item_size, item_to_json, Item};
+use crate::value::{item_size, Item};
+use crate::wire::{item_json, Out};
 
 /// The request's condition (ConditionExpression, or the legacy Expected), parsed once.
 pub fn condition(req: &Request, ctx: &Context) -> Result<Option<Condition>> {
@@ -106,41 +108,44 @@ pub fn condition_failed(req: &Request, current: Option<&Item>) -> Result<Error> 
     )?;
     let error = Error::condition_failed();
     Ok(match (mode, current) {
-        ("ALL_OLD", Some(item)) => error.with_extra("Item", Json::Object(item_to_json(item))),
+        ("ALL_OLD", Some(item)) => error.with_extra("Item", item_json(item)),
         _ => error,
     })
 }
 
-fn answer(attributes: Option<Item>, capacity: Option<Json>) -> Json {
-    let mut out = Map::new();
+fn answer(attributes: Option<&Item>, capacity: Option<Json>) -> Answer {
+    let mut out = Out::new();
     if let Some(item) = attributes.filter(|i| !i.is_empty()) {
-        out.insert("Attributes".into(), Json::Object(item_to_json(&item)));
+        out.item("Attributes", item);
     }
     if let Some(c) = capacity {
-        out.insert("ConsumedCapacity".into(), c);
+        out.json("ConsumedCapacity", &c);
     }
-    Json::Object(out)
+    out.finish().into()
 }
 
-pub fn put_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn put_item(state: &mut State, req: &Request, now: f64) -> Result<Answer> {
     let table = state.table_mut(req.table_name()?)?;
     let item = req.required_item("Item")?;
     let ctx = context(req)?;
     let condition = condition(req, &ctx)?;
     ctx.finish()?;
     let return_values = old_only_return_values(req)?;
-    let key = table.validate(&item)?;
-    let current = table.get(&key);
+    let checked = table.check(&item)?;
+    let current = table.get(&checked.key);
     if !check(condition.as_ref(), current)? {
         return Err(condition_failed(req, current)?);
     }
-    let size = item_size(&item).max(current.map_or(0, item_size));
-    let old = table.put(item, now)?;
+    let size = checked.size.max(current.map_or(0, item_size));
+    let old = table.store(checked, item, now);
     let capacity = capacity(req, table, write_units(size), false)?;
-    Ok(answer(old.filter(|_| return_values == "ALL_OLD"), capacity))
+    Ok(answer(
+        old.as_ref().filter(|_| return_values == "ALL_OLD"),
+        capacity,
+    ))
 }
 
-pub fn get_item(state: &mut State, req: &Request) -> Result<Json> {
+pub fn get_item(state: &mut State, req: &Request) -> Result<Answer> {
     let table = state.table(req.table_name()?)?;
     let key = table.key_from_request(&req.required_item("Key")?)?;
     let ctx = context(req)?;
@@ -148,22 +153,21 @@ pub fn get_item(state: &mut State, req: &Request) -> Result<Json> {
     ctx.finish()?;
     let consistent = req.bool("ConsistentRead")?;
     let item = table.get(&key);
-    let mut out = Map::new();
+    let mut out = Out::new();
     if let Some(item) = item {
-        let shown = match &projection {
-            Some(p) => p.apply(item),
-            None => item.clone(),
+        match &projection {
+            Some(p) => out.item("Item", &p.apply(item)),
+            None => out.item("Item", item),
         };
-        out.insert("Item".into(), Json::Object(item_to_json(&shown)));
     }
     let units = read_units(item.map_or(0, item_size), consistent);
     if let Some(c) = capacity(req, table, units, true)? {
-        out.insert("ConsumedCapacity".into(), c);
+        out.json("ConsumedCapacity", &c);
     }
-    Ok(Json::Object(out))
+    Ok(out.finish().into())
 }
 
-pub fn delete_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn delete_item(state: &mut State, req: &Request, now: f64) -> Result<Answer> {
     let table = state.table_mut(req.table_name()?)?;
     let key = table.key_from_request(&req.required_item("Key")?)?;
     let ctx = context(req)?;
@@ -181,11 +185,14 @@ pub fn delete_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
         write_units(old.as_ref().map_or(0, item_size)),
         false,
     )?;
-    Ok(answer(old.filter(|_| return_values == "ALL_OLD"), capacity))
+    Ok(answer(
+        old.as_ref().filter(|_| return_values == "ALL_OLD"),
+        capacity,
+    ))
 }
 
 /// ReturnValues of PutItem and DeleteItem: the old item or nothing.
-fn old_only_return_values<'a>(req: &Request<'a>) -> Result<&'a str> {
+fn old_only_return_values(req: &Request) -> Result<&'static str> {
     let return_values = req.choice(
         "ReturnValues",
         &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"],
@@ -234,7 +241,7 @@ pub fn updated(
     Ok(item)
 }
 
-pub fn update_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn update_item(state: &mut State, req: &Request, now: f64) -> Result<Answer> {
     let table = state.table_mut(req.table_name()?)?;
     let key = table.key_from_request(&req.required_item("Key")?)?;
     let ctx = context(req)?;
@@ -269,5 +276,5 @@ pub fn update_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
     };
     table.put(new, now)?;
     let capacity = capacity(req, table, write_units(size), false)?;
-    Ok(answer(attributes, capacity))
+    Ok(answer(attributes.as_ref(), capacity))
 }

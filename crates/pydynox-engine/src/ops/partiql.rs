@@ -10,10 +10,12 @@ use crate::error::{Error, Result};
 use crate::expr::Projection;
 use crate::ops::items::{capacity, read_units, write_units};
 use crate::ops::transact::cancelled;
+use crate::ops::Effect;
 use crate::partiql::{parse_statement, Returning, Statement};
 use crate::request::{missing, Request};
 use crate::table::{PrimaryKey, Table};
-use crate::value::{item_from_json, item_size, item_to_json, Item, KeyValue, Value};
+use crate::value::{item_size, Item, KeyValue, Value};
+use crate::wire::{item_from_slice, item_json, value_from_json};
 
 const PAGE_BYTES: usize = 1024 * 1024;
 
@@ -26,7 +28,7 @@ fn parameters(json: Option<&Json>) -> Result<Vec<Value>> {
                     "1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1",
                 ));
             }
-            values.iter().map(Value::from_json).collect()
+            values.iter().map(value_from_json).collect()
         }
         Some(_) => Err(Error::serialization("Parameters must be a list")),
     }
@@ -105,6 +107,8 @@ fn plan_write(state: &State, stmt: Statement) -> Result<Planned> {
                             "Cannot update attribute of the primary key",
                         ));
                     }
+                    // Validated while planning, so a transaction applies all its writes or none.
+                    table.validate(&new)?;
                     (Some(new), None)
                 }
                 _ => (None, Some(Error::condition_failed())),
@@ -201,30 +205,29 @@ fn select(
     };
     let table = state.table(table)?;
     let index = index.as_deref().map(|i| table.index(i)).transpose()?;
-    let schema = index.map_or(&table.schema, |i| &i.schema);
     let start: Option<Item> = token
         .map(|t| {
             URL_SAFE_NO_PAD
                 .decode(t)
                 .ok()
-                .and_then(|b| serde_json::from_slice::<Json>(&b).ok())
+                .and_then(|b| item_from_slice(&b).ok())
                 .ok_or_else(|| Error::validation("Invalid NextToken"))
-                .and_then(|j| item_from_json(&j))
         })
         .transpose()?;
     let start_key = |item: &Item| -> Option<PrimaryKey> {
         let p = item
-            .get(&table.schema.partition.0)
+            .get(&table.schema.partition_key().0)
             .and_then(KeyValue::from_value)?;
-        let s = match &table.schema.sort {
+        let s = match table.schema.sort_key() {
             Some((n, _)) => Some(item.get(n).and_then(KeyValue::from_value)?),
             None => None,
         };
         Some((p, s))
     };
+    // A table read narrows to one partition when the WHERE names it; an index read walks the index.
     let partition = condition
         .as_ref()
-        .and_then(|c| c.key_equalities(&[schema.partition.0.as_str()]))
+        .and_then(|c| c.key_equalities(&[table.schema.partition_key().0.as_str()]))
         .and_then(|v| v.first().and_then(KeyValue::from_value));
     let candidates: Box<dyn Iterator<Item = &Item>> = match (index, &partition) {
         (None, Some(p)) => {
@@ -273,14 +276,14 @@ fn select(
         if limit.is_some_and(|l| scanned >= l) || bytes >= PAGE_BYTES {
             let key = table
                 .key_item(&start_key(item).ok_or_else(|| Error::validation("item without key"))?);
-            next = Some(URL_SAFE_NO_PAD.encode(Json::Object(item_to_json(&key)).to_string()));
+            next = Some(URL_SAFE_NO_PAD.encode(item_json(&key).to_string()));
             break;
         }
     }
     Ok((items, next, bytes as f64, table.name.clone()))
 }
 
-pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<(Json, Effect)> {
     let stmt = statement(req.get("Statement"), req.get("Parameters"))?;
     let limit = match req.int("Limit")? {
         Some(n) if n < 1 => return Err(Error::validation("Limit must be at least 1")),
@@ -292,12 +295,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<J
         let mut out = Map::new();
         out.insert(
             "Items".into(),
-            Json::Array(
-                items
-                    .iter()
-                    .map(|i| Json::Object(item_to_json(i)))
-                    .collect(),
-            ),
+            Json::Array(items.iter().map(item_json).collect()),
         );
         if let Some(token) = next {
             out.insert("NextToken".into(), json!(token));
@@ -310,7 +308,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<J
         )? {
             out.insert("ConsumedCapacity".into(), c);
         }
-        return Ok(Json::Object(out));
+        return Ok((Json::Object(out), Effect::Read));
     }
     let plan = plan_write(state, stmt)?;
     if let Some(error) = plan.refused {
@@ -322,7 +320,7 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<J
             )? == "ALL_OLD"
         {
             if let Some(old) = &plan.old {
-                return Err(error.with_extra("Item", Json::Object(item_to_json(old))));
+                return Err(error.with_extra("Item", item_json(old)));
             }
         }
         return Err(error);
@@ -331,20 +329,15 @@ pub fn execute_statement(state: &mut State, req: &Request, now: f64) -> Result<J
     let mut out = Map::new();
     out.insert(
         "Items".into(),
-        Json::Array(
-            returned(&plan)
-                .into_iter()
-                .map(|i| Json::Object(item_to_json(&i)))
-                .collect(),
-        ),
+        Json::Array(returned(&plan).into_iter().map(|i| item_json(&i)).collect()),
     );
     if let Some(c) = capacity(req, state.table(&plan.table)?, units, false)? {
         out.insert("ConsumedCapacity".into(), c);
     }
-    Ok(Json::Object(out))
+    Ok((Json::Object(out), Effect::Write))
 }
 
-fn statements<'a>(req: &Request<'a>, member: &str, max: usize) -> Result<&'a Vec<Json>> {
+fn statements<'r>(req: &'r Request, member: &str, max: usize) -> Result<&'r Vec<Json>> {
     let list = req.array(member)?.ok_or_else(|| missing(member))?;
     if list.is_empty() || list.len() > max {
         return Err(Error::validation(format!(
@@ -389,7 +382,11 @@ fn lookup(state: &State, stmt: &Statement) -> Result<(String, Option<Item>)> {
     Ok((t.name.clone(), shown))
 }
 
-pub fn batch_execute_statement(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn batch_execute_statement(
+    state: &mut State,
+    req: &Request,
+    now: f64,
+) -> Result<(Json, Effect)> {
     let list = statements(req, "Statements", 25)?;
     let parsed: Vec<Result<Statement>> = list
         .iter()
@@ -405,13 +402,14 @@ pub fn batch_execute_statement(state: &mut State, req: &Request, now: f64) -> Re
         ));
     }
     let mut responses = Vec::with_capacity(parsed.len());
+    let mut effect = Effect::Read;
     for stmt in parsed {
         let answer = stmt.and_then(|stmt| {
             if stmt.is_read() {
                 let (table, item) = lookup(state, &stmt)?;
                 let mut r = json!({"TableName": table});
                 if let Some(item) = item {
-                    r["Item"] = Json::Object(item_to_json(&item));
+                    r["Item"] = item_json(&item);
                 }
                 return Ok(r);
             }
@@ -420,14 +418,15 @@ pub fn batch_execute_statement(state: &mut State, req: &Request, now: f64) -> Re
                 return Err(e);
             }
             apply(state, &plan, now)?;
+            effect = Effect::Write;
             Ok(json!({"TableName": plan.table}))
         });
         responses.push(answer.unwrap_or_else(|e| json!({"Error": error_json(&e)})));
     }
-    Ok(json!({ "Responses": responses }))
+    Ok((json!({ "Responses": responses }), effect))
 }
 
-pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result<Json> {
+pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result<(Json, Effect)> {
     let list = statements(req, "TransactStatements", 100)?;
     let parsed = list
         .iter()
@@ -443,12 +442,9 @@ pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result
         let mut responses = Vec::new();
         for stmt in &parsed {
             let (_, item) = lookup(state, stmt)?;
-            responses.push(item.map_or_else(
-                || json!({}),
-                |i| json!({"Item": Json::Object(item_to_json(&i))}),
-            ));
+            responses.push(item.map_or_else(|| json!({}), |i| json!({ "Item": item_json(&i) })));
         }
-        return Ok(json!({ "Responses": responses }));
+        return Ok((json!({ "Responses": responses }), Effect::Read));
     }
     let mut plans = Vec::with_capacity(parsed.len());
     for stmt in parsed {
@@ -476,5 +472,5 @@ pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result
     for plan in &plans {
         apply(state, plan, now)?;
     }
-    Ok(json!({}))
+    Ok((json!({}), Effect::Write))
 }

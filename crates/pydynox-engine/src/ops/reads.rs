@@ -3,16 +3,20 @@
 
 use std::borrow::Cow;
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::json;
 
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::expr::{self, Condition, Context, KeyCondition, Projection};
-use crate::hash::fnv1a;
+use crate::hash::{fnv1a, fnv1a_extend};
 use crate::ops::items::{capacity, context, projection, read_units};
+use crate::ops::Answer;
 use crate::request::Request;
-use crate::table::{Index, IndexPosition, KeySchema, PrimaryKey, ProjectionKind, Table};
-use crate::value::{item_from_json, item_size, item_to_json, Item, KeyValue};
+use crate::table::{
+    Composite, Index, IndexEntry, KeySchema, PrimaryKey, ProjectionKind, ScalarType, Table,
+};
+use crate::value::{item_size, Item, KeyValue};
+use crate::wire::Out;
 
 const PAGE_BYTES: usize = 1024 * 1024;
 
@@ -103,23 +107,18 @@ fn invalid_start() -> Error {
     )
 }
 
-fn opt_part(item: &Item, schema: &KeySchema) -> Result<Option<KeyValue>> {
-    schema
-        .sort
-        .as_ref()
-        .map(|(n, _)| key_part(item, n))
-        .transpose()
+fn key_parts(item: &Item, parts: &[(String, ScalarType)]) -> Result<Composite> {
+    parts.iter().map(|(n, _)| key_part(item, n)).collect()
 }
 
-/// Where a read resumes: the table key, and the index position when reading an index.
-type StartKey = (PrimaryKey, Option<(KeyValue, IndexPosition)>);
+/// Where a read resumes: the table key, and the index entry when reading an index.
+type StartKey = (PrimaryKey, Option<IndexEntry>);
 
-/// ExclusiveStartKey as a table key, and as an index position when reading an index.
+/// ExclusiveStartKey as a table key, and as an index entry when reading an index.
 fn start_key(req: &Request, table: &Table, index: Option<&Index>) -> Result<Option<StartKey>> {
-    let Some(json) = req.get("ExclusiveStartKey") else {
+    let Some(start) = req.item("ExclusiveStartKey")? else {
         return Ok(None);
     };
-    let start = item_from_json(json)?;
     let expected = table
         .schema
         .names()
@@ -131,13 +130,21 @@ fn start_key(req: &Request, table: &Table, index: Option<&Index>) -> Result<Opti
         return Err(invalid_start());
     }
     let key = (
-        key_part(&start, &table.schema.partition.0)?,
-        opt_part(&start, &table.schema)?,
+        key_part(&start, &table.schema.partition_key().0)?,
+        table
+            .schema
+            .sort_key()
+            .map(|(n, _)| key_part(&start, n))
+            .transpose()?,
     );
     let position = match index {
         Some(i) => Some((
-            key_part(&start, &i.schema.partition.0)?,
-            (opt_part(&start, &i.schema)?, key.0.clone(), key.1.clone()),
+            key_parts(&start, &i.schema.partition)?,
+            (
+                key_parts(&start, &i.schema.sort)?,
+                key.0.clone(),
+                key.1.clone(),
+            ),
         )),
         None => None,
     };
@@ -161,22 +168,23 @@ fn last_key(table: &Table, index: Option<&Index>, item: &Item) -> Item {
     key
 }
 
-struct Page {
-    items: Vec<Item>,
+struct Page<'t> {
+    /// The items to answer with: the table's own when shown whole, else their projections.
+    items: Vec<Cow<'t, Item>>,
     count: usize,
     scanned: usize,
     scanned_bytes: usize,
     last: Option<Item>,
 }
 
-fn collect(
-    evaluated: Evaluated<'_>,
+fn collect<'t>(
+    evaluated: Evaluated<'t>,
     filter: Option<&Condition>,
     shape: &Shape,
     index: Option<&Index>,
     table: &Table,
     limit: Option<usize>,
-) -> Result<Page> {
+) -> Result<Page<'t>> {
     let mut page = Page {
         items: Vec::new(),
         count: 0,
@@ -188,8 +196,10 @@ fn collect(
     while let Some(item) = evaluated.next() {
         // Only an index read sees a projection of the item; a table read uses it as stored.
         let visible = match index {
-            Some(i) => Cow::Owned(i.project(item, &table.schema)),
-            None => Cow::Borrowed(item),
+            Some(i) if i.projection != ProjectionKind::All => {
+                Cow::Owned(i.project(item, &table.schema))
+            }
+            _ => Cow::Borrowed(item),
         };
         page.scanned += 1;
         page.scanned_bytes += item_size(&visible);
@@ -201,13 +211,13 @@ fn collect(
             page.count += 1;
             match shape {
                 Shape::Count => {}
-                Shape::All => page.items.push(item.clone()),
-                Shape::IndexOnly => page.items.push(visible.clone().into_owned()),
-                Shape::Projected(p) => page.items.push(p.apply(match index {
+                Shape::All => page.items.push(Cow::Borrowed(item)),
+                Shape::IndexOnly => page.items.push(visible),
+                Shape::Projected(p) => page.items.push(Cow::Owned(p.apply(match index {
                     // A local index reads missing attributes from the table; a global one cannot.
                     Some(i) if i.global => &visible,
                     _ => item,
-                })),
+                }))),
             }
         }
         let full = limit.is_some_and(|l| page.scanned >= l) || page.scanned_bytes >= PAGE_BYTES;
@@ -224,31 +234,23 @@ fn collect(
 fn respond(
     req: &Request,
     table: &Table,
-    page: Page,
+    page: Page<'_>,
     consistent: bool,
     shape: &Shape,
-) -> Result<Json> {
-    let mut out = Map::new();
+) -> Result<Answer> {
+    let mut out = Out::new();
     if !matches!(shape, Shape::Count) {
-        out.insert(
-            "Items".into(),
-            Json::Array(
-                page.items
-                    .iter()
-                    .map(|i| Json::Object(item_to_json(i)))
-                    .collect(),
-            ),
-        );
+        out.items("Items", page.items.iter().map(|i| &**i));
     }
-    out.insert("Count".into(), json!(page.count));
-    out.insert("ScannedCount".into(), json!(page.scanned));
-    if let Some(last) = page.last {
-        out.insert("LastEvaluatedKey".into(), Json::Object(item_to_json(&last)));
+    out.json("Count", &json!(page.count));
+    out.json("ScannedCount", &json!(page.scanned));
+    if let Some(last) = &page.last {
+        out.item("LastEvaluatedKey", last);
     }
     if let Some(c) = capacity(req, table, read_units(page.scanned_bytes, consistent), true)? {
-        out.insert("ConsumedCapacity".into(), c);
+        out.json("ConsumedCapacity", &c);
     }
-    Ok(Json::Object(out))
+    Ok(out.finish().into())
 }
 
 fn index_of<'a>(req: &Request, table: &'a Table) -> Result<Option<&'a Index>> {
@@ -268,18 +270,24 @@ fn consistent(req: &Request, index: Option<&Index>) -> Result<bool> {
 }
 
 fn key_condition(req: &Request, ctx: &Context, schema: &KeySchema) -> Result<KeyCondition> {
-    let sort = schema.sort.as_ref().map(|(n, _)| n.as_str());
-    match (req.str("KeyConditionExpression")?, req.get("KeyConditions")) {
-        (Some(_), Some(_)) => Err(Error::validation(
+    let partition: Vec<&str> = schema.partition.iter().map(|(n, _)| n.as_str()).collect();
+    let sort: Vec<&str> = schema.sort.iter().map(|(n, _)| n.as_str()).collect();
+    let keys = match (req.str("KeyConditionExpression")?, req.get("KeyConditions")) {
+        (Some(_), Some(_)) => return Err(Error::validation(
             "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}",
         )),
-        (Some(text), None) => expr::parse_key_condition(text, ctx, &schema.partition.0, sort),
-        (None, Some(legacy)) => expr::legacy::key_conditions(legacy, &schema.partition.0, sort),
-        (None, None) => Err(Error::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")),
-    }
+        (Some(text), None) => expr::parse_key_condition(text, ctx, &partition, &sort)?,
+        (None, Some(legacy)) => expr::legacy::key_conditions(legacy, &partition, &sort)?,
+        (None, None) => return Err(Error::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")),
+    };
+    let types = |parts: &[(String, ScalarType)]| -> Vec<&'static str> {
+        parts.iter().map(|(_, t)| t.name()).collect()
+    };
+    keys.check_types(&types(&schema.partition), &types(&schema.sort))?;
+    Ok(keys)
 }
 
-pub fn query(state: &State, req: &Request) -> Result<Json> {
+pub fn query(state: &State, req: &Request) -> Result<Answer> {
     let table = state.table(req.table_name()?)?;
     let index = index_of(req, table)?;
     let schema = index.map_or(&table.schema, |i| &i.schema);
@@ -293,55 +301,57 @@ pub fn query(state: &State, req: &Request) -> Result<Json> {
     let limit = limit(req)?;
     let forward = req.get("ScanIndexForward").is_none() || req.bool("ScanIndexForward")?;
     let start = start_key(req, table, index)?;
-    let (pk_name, partition) = &keys.partition;
-    let partition = KeyValue::from_value(partition)
-        .filter(|_| pk_name == &schema.partition.0)
-        .ok_or_else(|| Error::validation("One or more parameter values were invalid: Condition parameter type does not match schema type"))?;
-    if partition.type_name() != schema.partition.1.name() {
-        return Err(Error::validation("One or more parameter values were invalid: Condition parameter type does not match schema type"));
-    }
-    let sort = keys.sort;
-    let sort_ok = move |value: &Option<KeyValue>| match (&sort, value) {
-        (None, _) => true,
-        (Some((_, cond)), Some(v)) => cond.matches(v),
-        (Some(_), None) => false,
-    };
+    let partition = keys.partition_key().ok_or_else(|| {
+        Error::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+    })?;
     let evaluated: Evaluated<'_> = match index {
         None => {
             let start = start.map(|(k, _)| k);
-            if start.as_ref().is_some_and(|s| s.0 != partition) {
+            if start.as_ref().is_some_and(|s| partition != [s.0.clone()]) {
                 return Err(invalid_start());
             }
+            let Some(partition) = partition.into_iter().next() else {
+                return Err(invalid_start());
+            };
             let iter = table.partition(&partition, start.as_ref().map(|s| &s.1), forward);
-            Box::new(iter.filter(move |(s, _)| sort_ok(s)).map(|(_, item)| item))
+            Box::new(
+                iter.filter(move |(s, _)| keys.matches_sort(s.as_slice()))
+                    .map(|(_, item)| item),
+            )
         }
         Some(i) => {
             let position = start.and_then(|(_, p)| p);
             if position.as_ref().is_some_and(|p| p.0 != partition) {
                 return Err(invalid_start());
             }
-            let iter = i.partition(&partition, position.as_ref().map(|p| &p.1), forward);
-            Box::new(
-                iter.filter(move |pos| sort_ok(&pos.0))
-                    .filter_map(move |pos| table.get_parts(&pos.1, &pos.2)),
-            )
+            let iter = i
+                .partition(&partition, position.as_ref().map(|p| &p.1), forward)
+                .filter(move |pos| keys.matches_sort(&pos.0));
+            Box::new(iter.filter_map(move |pos| table.get_parts(&pos.1, &pos.2)))
         }
     };
     let page = collect(evaluated, filter.as_ref(), &shape, index, table, limit)?;
     respond(req, table, page, consistent, &shape)
 }
 
-/// Which parallel-scan segment a partition belongs to: a stable hash of the partition key.
-fn segment_of(key: &KeyValue, total: u64) -> u64 {
-    let hash = match key {
-        KeyValue::S(s) => fnv1a(s.as_bytes()),
-        KeyValue::N(n) => fnv1a(n.to_string().as_bytes()),
-        KeyValue::B(b) => fnv1a(b),
-    };
+/// Which parallel-scan segment a partition belongs to: a stable hash of its partition key values.
+fn segment_of(key: &[KeyValue], total: u64) -> u64 {
+    let mut hash = fnv1a(&[]);
+    for (i, value) in key.iter().enumerate() {
+        if i > 0 {
+            // Separates the values, so ("ab", "c") and ("a", "bc") may land apart.
+            hash = fnv1a_extend(hash, &[0xff]);
+        }
+        hash = match value {
+            KeyValue::S(s) => fnv1a_extend(hash, s.as_bytes()),
+            KeyValue::N(n) => fnv1a_extend(hash, n.to_string().as_bytes()),
+            KeyValue::B(b) => fnv1a_extend(hash, b),
+        };
+    }
     hash % total
 }
 
-pub fn scan(state: &State, req: &Request) -> Result<Json> {
+pub fn scan(state: &State, req: &Request) -> Result<Answer> {
     let table = state.table(req.table_name()?)?;
     let index = index_of(req, table)?;
     let ctx = context(req)?;
@@ -375,7 +385,7 @@ pub fn scan(state: &State, req: &Request) -> Result<Json> {
             return Err(Error::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present"))
         }
     };
-    let in_segment = move |key: &KeyValue| segments.is_none_or(|(s, t)| segment_of(key, t) == s);
+    let in_segment = move |key: &[KeyValue]| segments.is_none_or(|(s, t)| segment_of(key, t) == s);
     let start = start_key(req, table, index)?;
     let evaluated: Evaluated<'_> = match index {
         None => {
@@ -383,7 +393,7 @@ pub fn scan(state: &State, req: &Request) -> Result<Json> {
             Box::new(
                 table
                     .all(start.as_ref())
-                    .filter(move |((p, _), _)| in_segment(p))
+                    .filter(move |((p, _), _)| in_segment(std::slice::from_ref(*p)))
                     .map(|(_, item)| item),
             )
         }

@@ -7,43 +7,115 @@ use crate::error::{Error, Result};
 use crate::request::{check_table_name, missing, Request};
 use crate::table::{Index, KeySchema, ProjectionKind, ScalarType, StreamSpec, Table};
 
+/// What a key schema belongs to: a table or a local index have one partition attribute and at
+/// most one sort attribute; a global index up to four of each (multi-attribute keys).
+#[derive(Clone, Copy)]
+enum Keyed<'a> {
+    Table,
+    Local,
+    /// The index's name and its 1-based place in `GlobalSecondaryIndexes` (for messages).
+    Global(&'a str, usize),
+}
+
+/// Most attributes in each part of a global secondary index's key.
+const MAX_GLOBAL_KEY_ATTRIBUTES: usize = 4;
+
 fn parse_key_schema(
     json: Option<&Json>,
     definitions: &[(String, ScalarType)],
-    what: &str,
+    keyed: Keyed,
 ) -> Result<KeySchema> {
     let Some(Json::Array(elements)) = json else {
         return Err(missing("KeySchema"));
     };
-    let mut partition = None;
-    let mut sort = None;
-    for element in elements {
+    let mut names = Vec::with_capacity(elements.len());
+    for (i, element) in elements.iter().enumerate() {
         let name = element
             .get("AttributeName")
             .and_then(Json::as_str)
             .ok_or_else(|| missing("AttributeName"))?;
+        let kind = element
+            .get("KeyType")
+            .and_then(Json::as_str)
+            .unwrap_or("null");
+        if !matches!(kind, "HASH" | "RANGE") {
+            let at = match keyed {
+                Keyed::Global(_, n) => format!("globalSecondaryIndexes.{n}.member.keySchema"),
+                _ => "keySchema".to_owned(),
+            };
+            return Err(Error::validation(format!(
+                "1 validation error detected: Value '{kind}' at '{at}.{}.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]",
+                i + 1
+            )));
+        }
+        names.push((name, kind == "HASH"));
+    }
+    if !matches!(keyed, Keyed::Global(..)) && elements.len() > 2 {
+        let shown: Vec<String> = names
+            .iter()
+            .map(|(n, hash)| {
+                let kind = if *hash { "HASH" } else { "RANGE" };
+                format!("KeySchemaElement(attributeName={n}, keyType={kind})")
+            })
+            .collect();
+        return Err(Error::validation(format!(
+            "1 validation error detected: Value '[{}]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2",
+            shown.join(", ")
+        )));
+    }
+    let what = match keyed {
+        Keyed::Global(name, _) => format!(" of index {name}"),
+        _ => String::new(),
+    };
+    if names.first().is_none_or(|(_, hash)| !hash) {
+        return Err(Error::validation(format!(
+            "Invalid KeySchema{what}: The first KeySchemaElement is not a HASH key type"
+        )));
+    }
+    for (i, (name, _)) in names.iter().enumerate() {
+        if names[..i].iter().any(|(other, _)| other == name) {
+            return Err(Error::validation(
+                "Invalid KeySchema: Some index key attribute have no definition",
+            ));
+        }
+    }
+    let mut schema = KeySchema {
+        partition: Vec::new(),
+        sort: Vec::new(),
+    };
+    for (name, hash) in names {
         let ty = definitions.iter().find(|(n, _)| n == name).map(|(_, t)| *t).ok_or_else(|| {
             Error::validation(format!(
                 "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
                 definitions.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
             ))
         })?;
-        match element.get("KeyType").and_then(Json::as_str) {
-            Some("HASH") if partition.is_none() => partition = Some((name.to_owned(), ty)),
-            Some("RANGE") if sort.is_none() => sort = Some((name.to_owned(), ty)),
-            _ => {
-                return Err(Error::validation(format!(
-                    "Invalid KeySchema{what}: Some index key attribute have no definition or the KeySchema has more than one HASH or RANGE key"
-                )))
-            }
+        if hash && !schema.sort.is_empty() {
+            return Err(Error::validation(format!(
+                "Invalid KeySchema{what}: every HASH key attribute must come before the RANGE key attributes"
+            )));
         }
+        let part = if hash {
+            &mut schema.partition
+        } else {
+            &mut schema.sort
+        };
+        part.push((name.to_owned(), ty));
     }
-    let partition = partition.ok_or_else(|| {
-        Error::validation(format!(
-            "Invalid KeySchema{what}: The first KeySchemaElement is not a HASH key type"
-        ))
-    })?;
-    Ok(KeySchema { partition, sort })
+    let most = match keyed {
+        Keyed::Global(..) => MAX_GLOBAL_KEY_ATTRIBUTES,
+        _ => 1,
+    };
+    if schema.partition.len() > most || schema.sort.len() > most {
+        return Err(Error::validation(if most == 1 {
+            "Invalid KeySchema: Some index key attribute have no definition or the KeySchema has more than one HASH or RANGE key".to_owned()
+        } else {
+            format!(
+                "Invalid KeySchema{what}: a global secondary index key has at most {most} HASH and {most} RANGE key attributes"
+            )
+        }));
+    }
+    Ok(schema)
 }
 
 fn parse_projection(json: Option<&Json>) -> Result<ProjectionKind> {
@@ -93,10 +165,12 @@ fn throughput(json: Option<&Json>) -> Option<(i64, i64)> {
     ))
 }
 
+/// One index definition; `place` is its 1-based position in the request's list of global indexes
+/// (None for a local index).
 fn parse_index(
     json: &Json,
     definitions: &[(String, ScalarType)],
-    global: bool,
+    place: Option<usize>,
     billing: &str,
 ) -> Result<Index> {
     let name = json
@@ -104,7 +178,9 @@ fn parse_index(
         .and_then(Json::as_str)
         .ok_or_else(|| missing("IndexName"))?;
     check_table_name(name, "indexName")?;
-    let schema = parse_key_schema(json.get("KeySchema"), definitions, "")?;
+    let global = place.is_some();
+    let keyed = place.map_or(Keyed::Local, |n| Keyed::Global(name, n));
+    let schema = parse_key_schema(json.get("KeySchema"), definitions, keyed)?;
     let mut index = Index::new(
         name.to_owned(),
         global,
@@ -174,7 +250,7 @@ pub fn create_table(state: &mut State, req: &Request, now: f64) -> Result<Json> 
         }
         definitions.push((n.to_owned(), t));
     }
-    let schema = parse_key_schema(req.get("KeySchema"), &definitions, "")?;
+    let schema = parse_key_schema(req.get("KeySchema"), &definitions, Keyed::Table)?;
     let billing = req
         .choice(
             "BillingMode",
@@ -194,14 +270,19 @@ pub fn create_table(state: &mut State, req: &Request, now: f64) -> Result<Json> 
         ));
     }
     let mut indexes = Vec::new();
-    for g in req.array("GlobalSecondaryIndexes")?.into_iter().flatten() {
-        indexes.push(parse_index(g, &definitions, true, &billing)?);
+    for (i, g) in req
+        .array("GlobalSecondaryIndexes")?
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        indexes.push(parse_index(g, &definitions, Some(i + 1), &billing)?);
     }
     for l in req.array("LocalSecondaryIndexes")?.into_iter().flatten() {
-        let index = parse_index(l, &definitions, false, &billing)?;
-        if index.schema.partition.0 != schema.partition.0
-            || index.schema.sort.is_none()
-            || schema.sort.is_none()
+        let index = parse_index(l, &definitions, None, &billing)?;
+        if index.schema.partition_key().0 != schema.partition_key().0
+            || index.schema.sort.is_empty()
+            || schema.sort.is_empty()
         {
             return Err(Error::validation(format!(
                 "One or more parameter values were invalid: Table KeySchema does not have a range key, or the local secondary index {} does not have the same hash key as the table and a range key",
@@ -454,7 +535,8 @@ pub fn update_table(state: &mut State, req: &Request, now: f64) -> Result<Json> 
         .flatten()
     {
         if let Some(create) = update.get("Create") {
-            let index = parse_index(create, &definitions, true, &billing)?;
+            let place = table.indexes.iter().filter(|i| i.global).count() + 1;
+            let index = parse_index(create, &definitions, Some(place), &billing)?;
             if table.indexes.iter().any(|i| i.name == index.name) {
                 return Err(Error::validation(format!(
                     "One or more parameter values were invalid: Index with name {} already exists",

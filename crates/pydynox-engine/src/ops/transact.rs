@@ -6,29 +6,39 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::State;
 use crate::error::{Error, Result};
+use crate::expr::Update;
 use crate::ops::items::{
     capacity_json, check, condition, context, projection, read_units, update_of, updated,
     write_units,
 };
-use crate::request::{missing, Request};
-use crate::table::PrimaryKey;
-use crate::value::{item_size, item_to_json, Item};
+use crate::request::{missing, Node, Request};
+use crate::table::{Checked, PrimaryKey};
+use crate::value::{item_size, Item};
+use crate::wire::item_json;
 
 const MAX_ITEMS: usize = 100;
 /// DynamoDB remembers a ClientRequestToken for ten minutes.
 const TOKEN_SECONDS: f64 = 600.0;
 
+/// What a member asks for.
 enum Write {
-    Put(Item),
+    Put(Checked, Item),
     Delete,
-    Update(Item),
+    Update(Update),
     Check,
 }
 
-struct Planned {
+/// What a member will do once every condition held: store an item, delete one, or nothing.
+enum Planned {
+    Put(Checked, Item),
+    Delete,
+    Check,
+}
+
+struct Plan {
     table: String,
     key: PrimaryKey,
-    write: Write,
+    write: Planned,
     size: usize,
 }
 
@@ -39,14 +49,14 @@ fn reason(code: &str, message: Option<&str>, item: Option<&Item>) -> Json {
         r.insert("Message".into(), json!(m));
     }
     if let Some(item) = item {
-        r.insert("Item".into(), Json::Object(item_to_json(item)));
+        r.insert("Item".into(), item_json(item));
     }
     Json::Object(r)
 }
 
-fn items<'a>(req: &Request<'a>) -> Result<&'a Vec<Json>> {
+fn items<'a>(req: &Request<'a>) -> Result<Vec<Node<'a>>> {
     let items = req
-        .array("TransactItems")?
+        .list("TransactItems")?
         .ok_or_else(|| missing("TransactItems"))?;
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(Error::validation(format!(
@@ -57,22 +67,24 @@ fn items<'a>(req: &Request<'a>) -> Result<&'a Vec<Json>> {
 }
 
 /// The one operation of a TransactItems member (`{"Put": {...}}`).
-fn single<'a>(member: &'a Json, allowed: &[&str]) -> Result<(&'a str, Request<'a>)> {
-    let Json::Object(map) = member else {
-        return Err(Error::serialization(
-            "TransactItems members must be objects",
-        ));
-    };
-    let mut present = map.iter().filter(|(_, v)| !v.is_null());
-    match (present.next(), present.next()) {
-        (Some((kind, body)), None) if allowed.contains(&kind.as_str()) => {
-            Ok((kind.as_str(), Request::new(body)?))
+fn single<'a>(member: Node<'a>, allowed: &[&'static str]) -> Result<(&'static str, Request<'a>)> {
+    let member = Request::of(member)
+        .map_err(|_| Error::serialization("TransactItems members must be objects"))?;
+    let present: Vec<&str> = member
+        .names()
+        .filter(|n| member.node(n).is_some())
+        .collect();
+    let kind = match present.as_slice() {
+        [one] if allowed.contains(one) => allowed.iter().find(|a| *a == one).copied().unwrap_or(""),
+        _ => {
+            return Err(Error::validation(format!(
+                "TransactItems can only contain one of {}",
+                allowed.join(", ")
+            )))
         }
-        _ => Err(Error::validation(format!(
-            "TransactItems can only contain one of {}",
-            allowed.join(", ")
-        ))),
-    }
+    };
+    let body = member.sub(kind)?.ok_or_else(|| missing(kind))?;
+    Ok((kind, body))
 }
 
 /// Capacity units per table, in the order the tables first appear.
@@ -98,12 +110,8 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
     let members = items(req)?;
     let token = req.str("ClientRequestToken")?;
     let fingerprint = token.map(|_| {
-        let mut body = req.body.clone();
-        body.remove("ClientRequestToken");
-        format!(
-            "{:x}",
-            Sha256::digest(Json::Object(body).to_string().as_bytes())
-        )
+        let body = req.fingerprint_without("ClientRequestToken");
+        format!("{:x}", Sha256::digest(body.as_bytes()))
     });
     state
         .tokens
@@ -124,7 +132,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         &["INDEXES", "TOTAL", "NONE"],
         "NONE",
     )?;
-    let mut plans: Vec<Planned> = Vec::with_capacity(members.len());
+    let mut plans: Vec<Plan> = Vec::with_capacity(members.len());
     let mut reasons = Vec::with_capacity(members.len());
     let mut failed = false;
     for member in members {
@@ -136,28 +144,13 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         let (key, write) = match kind {
             "Put" => {
                 let item = op.required_item("Item")?;
-                (table.validate(&item)?, Write::Put(item))
+                let checked = table.check(&item)?;
+                (checked.key.clone(), Write::Put(checked, item))
             }
             "Update" => {
                 let key = table.key_from_request(&op.required_item("Key")?)?;
                 let update = update_of(&op, &ctx)?.ok_or_else(|| missing("UpdateExpression"))?;
-                ctx.finish()?;
-                let current = table.get(&key);
-                // Type errors in an update cancel the transaction with a reason, as DynamoDB does.
-                match updated(table, &key, current, Some(&update)) {
-                    Ok(new) => (key, Write::Update(new)),
-                    Err(e) => {
-                        failed = true;
-                        reasons.push(reason("ValidationError", Some(&e.message), None));
-                        plans.push(Planned {
-                            table: name.to_owned(),
-                            key,
-                            write: Write::Check,
-                            size: 0,
-                        });
-                        continue;
-                    }
-                }
+                (key, Write::Update(update))
             }
             "Delete" => (
                 table.key_from_request(&op.required_item("Key")?)?,
@@ -180,14 +173,10 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
             ));
         }
         let current = table.get(&key);
-        let size = match &write {
-            Write::Put(i) | Write::Update(i) => item_size(i),
-            _ => 0,
-        }
-        .max(current.map_or(0, item_size));
-        if check(cond.as_ref(), current)? {
-            reasons.push(reason("None", None, None));
-        } else {
+        // The condition is checked first, on the current item; an update that cannot apply to it
+        // (a type error, a missing attribute) then cancels the transaction with a reason, as
+        // DynamoDB does.
+        let write = if !check(cond.as_ref(), current)? {
             failed = true;
             let with_item = op.choice(
                 "ReturnValuesOnConditionCheckFailure",
@@ -199,8 +188,44 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
                 Some("The conditional request failed"),
                 current.filter(|_| with_item),
             ));
+            Planned::Check
+        } else {
+            match write {
+                // The new item is validated now (index key types, size), so that no write of
+                // the transaction is applied when one of them cannot be.
+                Write::Update(update) => match updated(table, &key, current, Some(&update))
+                    .and_then(|new| table.check(&new).map(|checked| (checked, new)))
+                {
+                    Ok((checked, new)) => {
+                        reasons.push(reason("None", None, None));
+                        Planned::Put(checked, new)
+                    }
+                    Err(e) => {
+                        failed = true;
+                        reasons.push(reason("ValidationError", Some(&e.message), None));
+                        Planned::Check
+                    }
+                },
+                Write::Put(checked, item) => {
+                    reasons.push(reason("None", None, None));
+                    Planned::Put(checked, item)
+                }
+                Write::Delete => {
+                    reasons.push(reason("None", None, None));
+                    Planned::Delete
+                }
+                Write::Check => {
+                    reasons.push(reason("None", None, None));
+                    Planned::Check
+                }
+            }
+        };
+        let size = match &write {
+            Planned::Put(checked, _) => checked.size,
+            _ => 0,
         }
-        plans.push(Planned {
+        .max(current.map_or(0, item_size));
+        plans.push(Plan {
             table: name.to_owned(),
             key,
             write,
@@ -214,13 +239,13 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
     for plan in plans {
         let table = state.table_mut(&plan.table)?;
         match plan.write {
-            Write::Put(item) | Write::Update(item) => {
-                table.put(item, now)?;
+            Planned::Put(checked, item) => {
+                table.store(checked, item, now);
             }
-            Write::Delete => {
+            Planned::Delete => {
                 table.delete(&plan.key, now, false);
             }
-            Write::Check => {}
+            Planned::Check => {}
         }
         // Transactional writes cost two write units per KB.
         let cost = 2.0 * write_units(plan.size);
@@ -281,7 +306,7 @@ pub fn transact_get_items(state: &State, req: &Request) -> Result<Json> {
                 let shown = projection
                     .as_ref()
                     .map_or_else(|| item.clone(), |p| p.apply(item));
-                json!({"Item": Json::Object(item_to_json(&shown))})
+                json!({ "Item": item_json(&shown) })
             }
             None => json!({}),
         });

@@ -13,10 +13,14 @@ released. Construction does no network I/O: credentials and the connection pool 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydynox._core import AdaptiveRate, CoreClient, FixedRate, OperationMetrics, Page
-from pydynox.query import AsyncQueryResult, AsyncScanResult, QueryResult, ScanResult
+
+if TYPE_CHECKING:
+    # Imported where used at run time: pydynox.query needs asyncio, which a client that only reads and
+    # writes items (a sync Lambda handler, a script) never has to load.
+    from pydynox.query import AsyncQueryResult, AsyncScanResult, QueryResult, ScanResult
 
 __all__ = ["DynamoDBClient", "StatementResult"]
 
@@ -296,6 +300,8 @@ class DynamoDBClient:
             expression_attribute_names, expression_attribute_values, scan_index_forward, index_name,
             consistent_read,
         )  # fmt: skip
+        from pydynox.query import AsyncQueryResult
+
         return AsyncQueryResult[Item](fetch, limit, page_size, _start(last_evaluated_key), request=request)
 
     def sync_query(
@@ -325,6 +331,8 @@ class DynamoDBClient:
             expression_attribute_names, expression_attribute_values, scan_index_forward, index_name,
             consistent_read,
         )  # fmt: skip
+        from pydynox.query import QueryResult
+
         return QueryResult[Item](fetch, limit, page_size, _start(last_evaluated_key), request=request)
 
     def scan(
@@ -355,6 +363,8 @@ class DynamoDBClient:
             table, filter_expression, projection_expression, expression_attribute_names,
             expression_attribute_values, index_name, consistent_read, segment, total_segments,
         )  # fmt: skip
+        from pydynox.query import AsyncScanResult
+
         return AsyncScanResult[Item](fetch, limit, page_size, _start(last_evaluated_key), request=request)
 
     def sync_scan(
@@ -383,6 +393,8 @@ class DynamoDBClient:
             table, filter_expression, projection_expression, expression_attribute_names,
             expression_attribute_values, index_name, consistent_read, segment, total_segments,
         )  # fmt: skip
+        from pydynox.query import ScanResult
+
         return ScanResult[Item](fetch, limit, page_size, _start(last_evaluated_key), request=request)
 
     async def query_page(

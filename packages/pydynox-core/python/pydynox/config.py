@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
 from typing import TYPE_CHECKING
+
+from pydynox._default_client import clear_default_client, get_default_client, set_default_client
 
 if TYPE_CHECKING:
     from pydynox.client import DynamoDBClient
@@ -49,29 +50,3 @@ class ModelConfig:
 
 #: DynamoDB's item size limit, in bytes.
 MAX_ITEM_SIZE = 400 * 1024
-
-_lock = threading.Lock()
-_default: DynamoDBClient | None = None
-
-
-def set_default_client(client: DynamoDBClient) -> None:
-    """Makes ``client`` the default for every model without ``ModelConfig(client=...)``."""
-    from pydynox.client import DynamoDBClient
-
-    if not isinstance(client, DynamoDBClient):
-        raise TypeError(f"set_default_client() needs a DynamoDBClient, got {type(client).__name__}")
-    global _default
-    with _lock:
-        _default = client
-
-
-def get_default_client() -> DynamoDBClient | None:
-    """The default client, or None when none was set."""
-    return _default
-
-
-def clear_default_client() -> None:
-    """Forgets the default client."""
-    global _default
-    with _lock:
-        _default = None

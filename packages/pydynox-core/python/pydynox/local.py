@@ -114,7 +114,8 @@ class LocalEngine:
         return self._core.pending_faults
 
     def calls(self) -> list[str]:
-        """Operation names of every call that reached the engine, retries included, oldest first."""
+        """Operation names of the calls that reached the engine, retries included, oldest first (the
+        most recent 10,000: a long-running server does not keep them all)."""
         return self._core.calls()
 
     def reset_calls(self) -> None:

@@ -20,9 +20,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use crate::client::Shared;
+use crate::convert::wire::{PageItems, ReadError};
 use crate::convert::Item;
 use crate::errors::{Extra, OpError};
 use crate::events::OpStats;
+use crate::model::schema::Decoder;
 use compress::CompressSpec;
 
 pub enum FieldCodec {
@@ -65,6 +67,10 @@ pub struct ItemCodecs {
     pub max_size: usize,
     by_name: HashMap<String, usize>,
 }
+
+/// What a model's item still needs encoded when it is written: the model's codecs, and the encrypted
+/// attributes that already hold their stored form (ciphertexts loaded as `EncryptedValue`).
+pub type Encode = (Arc<ItemCodecs>, Vec<String>);
 
 fn codec_error(class: &'static str, code: &str, message: String) -> OpError {
     OpError::new(class, code, message)
@@ -483,7 +489,7 @@ fn stored_bytes<'a>(field: &CodecField, av: &'a AttributeValue) -> Result<&'a [u
                 format!(
                     "{}: the stored value is of DynamoDB type {}, not the binary form this attribute writes",
                     field.label,
-                    crate::model::schema::type_letter(other)
+                    crate::convert::wire::Tag::of_av(other).letter()
                 ),
             ))
         }
@@ -619,6 +625,68 @@ pub async fn decode_items(
     }
     #[cfg(not(feature = "kms"))]
     let _ = (shared, table, stats);
+    Ok(())
+}
+
+/// Decodes a page of a query or scan in place. A page read from the response bytes keeps them:
+/// only each item's compressed and encrypted attributes (with the key attributes that authenticate
+/// them and the discriminator that picks its class) are read out of the bytes and decoded, and the
+/// decoded values then stand in for the stored ones when the page is loaded. The KMS calls are
+/// those of `decode_items`: one per distinct data key of the page.
+pub async fn decode_page(
+    shared: &Shared,
+    table: &str,
+    decoder: &Decoder,
+    page: &mut PageItems,
+    stats: &mut OpStats,
+) -> Result<(), OpError> {
+    let wire = match page {
+        PageItems::Sdk(items) => return decode_items(shared, table, decoder, items, stats).await,
+        PageItems::Wire(wire) => wire,
+    };
+    let discriminator = decoder.discriminator();
+    let mut coded = Vec::new();
+    let mut any = false;
+    wire.each_item(|item| {
+        let class = discriminator.and_then(|d| item.peek_string(d));
+        let mut picked = Item::new();
+        if let Some(codecs) = decoder.codecs_for(class.as_deref()) {
+            item.attributes(|name, value| {
+                let name = name.as_ref();
+                if codecs.index(name).is_some()
+                    || codecs.key_names.iter().any(|k| k == name)
+                    || discriminator == Some(name)
+                {
+                    picked.insert(name.to_owned(), value.av()?);
+                }
+                Ok(())
+            })?;
+            any |= codecs
+                .fields
+                .iter()
+                .any(|f| picked.contains_key(&f.db_name));
+        }
+        coded.push(picked);
+        Ok(())
+    })
+    .map_err(|e| {
+        let message = match e {
+            ReadError::Wire(w) => w.to_string(),
+            ReadError::Py(_) => "an item of the response could not be read".to_owned(),
+        };
+        OpError::new("PydynoxException", "MalformedResponse", message)
+    })?;
+    if !any {
+        return Ok(());
+    }
+    decode_items(shared, table, decoder, &mut coded, stats).await?;
+    for item in &mut coded {
+        match decoder.codecs_of(item) {
+            Some(codecs) => item.retain(|name, _| codecs.index(name).is_some()),
+            None => item.clear(),
+        }
+    }
+    wire.set_decoded(coded);
     Ok(())
 }
 

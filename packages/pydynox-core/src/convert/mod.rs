@@ -3,6 +3,7 @@
 //! refused with an error that names the attribute path, never coerced.
 
 pub mod number;
+pub mod wire;
 
 use std::collections::HashMap;
 

@@ -1,6 +1,7 @@
 //! Failures injected in front of a local engine, for testing retry and recovery paths: each rule
 //! applies to the next N calls of the named operations (or of any operation).
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -33,11 +34,14 @@ pub struct Plan {
     pub outcome: Option<Fault>,
 }
 
+/// How many calls the log keeps: enough for any test, bounded for a server that runs for days.
+const MAX_CALLS: usize = 10_000;
+
 #[derive(Debug, Default)]
 pub struct Faults {
     rules: Mutex<Vec<Rule>>,
-    /// Calls seen, by operation, so tests can assert how often the SDK retried.
-    calls: Mutex<Vec<String>>,
+    /// The most recent calls, by operation, so tests can assert how often the SDK retried.
+    calls: Mutex<VecDeque<String>>,
 }
 
 impl Faults {
@@ -58,7 +62,7 @@ impl Faults {
     }
 
     pub fn calls(&self) -> Vec<String> {
-        self.calls.lock().clone()
+        self.calls.lock().iter().cloned().collect()
     }
 
     pub fn reset_calls(&self) {
@@ -67,7 +71,13 @@ impl Faults {
 
     /// Consumes the rules that match this call: latency adds up, the first failure wins.
     pub fn plan(&self, operation: &str) -> Plan {
-        self.calls.lock().push(operation.to_owned());
+        {
+            let mut calls = self.calls.lock();
+            if calls.len() == MAX_CALLS {
+                calls.pop_front();
+            }
+            calls.push_back(operation.to_owned());
+        }
         let mut rules = self.rules.lock();
         let mut plan = Plan::default();
         for rule in rules.iter_mut() {
@@ -95,5 +105,23 @@ impl Faults {
         }
         rules.retain(|r| r.remaining > 0);
         plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_call_log_keeps_the_most_recent_calls() {
+        let faults = Faults::default();
+        for i in 0..MAX_CALLS + 5 {
+            faults.plan(if i < 5 { "GetItem" } else { "PutItem" });
+        }
+        let calls = faults.calls();
+        assert_eq!(calls.len(), MAX_CALLS);
+        assert!(calls.iter().all(|c| c == "PutItem"));
+        faults.reset_calls();
+        assert!(faults.calls().is_empty());
     }
 }

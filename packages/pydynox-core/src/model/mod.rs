@@ -9,4 +9,4 @@ pub mod size;
 pub mod snapshot;
 
 pub use schema::ModelSchema;
-pub use snapshot::Snapshot;
+pub use snapshot::{item_to_write, Snapshot};

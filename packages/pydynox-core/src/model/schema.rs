@@ -16,7 +16,8 @@ use pyo3::{ffi, intern};
 
 use super::snapshot::Snapshot;
 use crate::codec::{EncryptedValue, ItemCodecs, Sealed};
-use crate::convert::{av_to_py, decimal_type, n_to_py, py_to_item, py_to_value, type_name, Item};
+use crate::convert::wire::{items_to_dicts, GcPause, ItemReader, PageCache, PageItems, Tag};
+use crate::convert::{av_to_py, decimal_type, py_to_item, py_to_value, type_name, Item};
 
 /// What DynamoDB type an attribute holds; plain kinds load and dump without a Python call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,36 +101,20 @@ impl Kind {
     }
 
     /// Whether a stored value fits this kind (sets must be of the right member type).
-    fn holds(self, av: &AttributeValue) -> bool {
+    fn holds(self, tag: Tag) -> bool {
         matches!(
-            (self, av),
+            (self, tag),
             (Kind::Any, _)
-                | (Kind::Str, AttributeValue::S(_))
-                | (Kind::Number | Kind::Int | Kind::Float, AttributeValue::N(_))
-                | (Kind::Bool, AttributeValue::Bool(_))
-                | (Kind::Binary, AttributeValue::B(_))
-                | (Kind::StringSet, AttributeValue::Ss(_))
-                | (Kind::NumberSet, AttributeValue::Ns(_))
-                | (Kind::BinarySet, AttributeValue::Bs(_))
-                | (Kind::List, AttributeValue::L(_))
-                | (Kind::Map, AttributeValue::M(_))
+                | (Kind::Str, Tag::S)
+                | (Kind::Number | Kind::Int | Kind::Float, Tag::N)
+                | (Kind::Bool, Tag::Bool)
+                | (Kind::Binary, Tag::B)
+                | (Kind::StringSet, Tag::Ss)
+                | (Kind::NumberSet, Tag::Ns)
+                | (Kind::BinarySet, Tag::Bs)
+                | (Kind::List, Tag::L)
+                | (Kind::Map, Tag::M)
         )
-    }
-}
-
-pub fn type_letter(av: &AttributeValue) -> &'static str {
-    match av {
-        AttributeValue::S(_) => "S",
-        AttributeValue::N(_) => "N",
-        AttributeValue::B(_) => "B",
-        AttributeValue::Bool(_) => "BOOL",
-        AttributeValue::Null(_) => "NULL",
-        AttributeValue::Ss(_) => "SS",
-        AttributeValue::Ns(_) => "NS",
-        AttributeValue::Bs(_) => "BS",
-        AttributeValue::L(_) => "L",
-        AttributeValue::M(_) => "M",
-        _ => "unknown",
     }
 }
 
@@ -164,39 +149,69 @@ struct Field {
 }
 
 impl Field {
-    fn load<'py>(&self, py: Python<'py>, av: &AttributeValue) -> PyResult<Bound<'py, PyAny>> {
-        if !self.kind.holds(av) {
+    /// Refuses a stored value of the wrong DynamoDB type.
+    fn check(&self, tag: Tag) -> PyResult<()> {
+        if self.kind.holds(tag) {
+            return Ok(());
+        }
+        Err(PyValueError::new_err(format!(
+            "{}: the stored value is of DynamoDB type {}, but {} holds {}",
+            self.label,
+            tag.letter(),
+            self.attr_type,
+            self.kind.expects()
+        )))
+    }
+
+    /// A loaded value of the right type, given to the attribute's `load` callback.
+    fn finish<'py>(&self, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        if self.kind == Kind::Int && value.cast::<PyInt>().is_err() {
             return Err(PyValueError::new_err(format!(
-                "{}: the stored value is of DynamoDB type {}, but {} holds {}",
+                "{}: the stored number {} is not a whole number, but {} holds ints",
                 self.label,
-                type_letter(av),
-                self.attr_type,
-                self.kind.expects()
+                value.str()?,
+                self.attr_type
             )));
         }
+        match &self.load {
+            Some(load) => load.bind(value.py()).call1((value,)),
+            None => Ok(value),
+        }
+    }
+
+    fn load<'py>(&self, py: Python<'py>, av: &AttributeValue) -> PyResult<Bound<'py, PyAny>> {
+        self.check(Tag::of_av(av))?;
         let value = match (self.kind, av) {
-            (Kind::Str, AttributeValue::S(s)) => PyString::new(py, s).into_any(),
             (Kind::Float, AttributeValue::N(n)) => {
                 let f: f64 = n.parse().map_err(|_| {
                     PyValueError::new_err(format!("{}: cannot read number {n:?}", self.label))
                 })?;
                 PyFloat::new(py, f).into_any()
             }
-            (Kind::Int, AttributeValue::N(n)) => {
-                let v = n_to_py(py, n)?;
-                if v.cast::<PyInt>().is_err() {
-                    return Err(PyValueError::new_err(format!(
-                        "{}: the stored number {n} is not a whole number, but {} holds ints",
-                        self.label, self.attr_type
-                    )));
-                }
-                v
-            }
             _ => av_to_py(py, av)?,
         };
-        match &self.load {
-            Some(load) => load.bind(py).call1((value,)),
-            None => Ok(value),
+        self.finish(value)
+    }
+
+    /// A stored value as the attribute holds it: an encrypted attribute whose value this model does
+    /// not decrypt (`WriteOnly`, or any in a stream image) keeps its ciphertext as an
+    /// `EncryptedValue`, written back as it is (listed in `passthrough`).
+    fn load_coded<'py>(
+        &self,
+        py: Python<'py>,
+        av: &AttributeValue,
+        stream: bool,
+        passthrough: &mut Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match av {
+            AttributeValue::B(stored) if self.encrypted && (self.write_only || stream) => {
+                passthrough.push(self.db_name_str.clone());
+                let value = EncryptedValue {
+                    stored: stored.as_ref().to_vec(),
+                };
+                Ok(Bound::new(py, value)?.into_any())
+            }
+            _ => self.load(py, av),
         }
     }
 
@@ -225,7 +240,7 @@ impl Field {
             )));
         }
         let av = py_to_value(v, &self.label)?;
-        if !self.kind.holds(&av) {
+        if !self.kind.holds(Tag::of_av(&av)) {
             return Err(PyTypeError::new_err(format!(
                 "{}: {} expects {}, got a set of {}",
                 self.label,
@@ -464,9 +479,12 @@ impl ModelSchema {
             .getattr(intern!(py, "__dict__"))?
             .cast_into::<PyDict>()
             .map_err(|_| PyTypeError::new_err("a model instance must have a __dict__"))?;
-        let mut item: Item = match &base {
+        let base = match &base {
+            Some(b) => Some(b.item()?),
+            None => None,
+        };
+        let mut item: Item = match base {
             Some(b) => b
-                .item
                 .iter()
                 .filter(|(k, _)| !self.by_db_name.contains_key(*k))
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -484,19 +502,15 @@ impl ModelSchema {
                 }
             }
             let Some(value) = value.filter(|v| !v.is_none()) else {
-                if base
-                    .as_ref()
-                    .is_some_and(|b| b.item.contains_key(&f.db_name_str))
-                {
+                if base.is_some_and(|b| b.contains_key(&f.db_name_str)) {
                     removed.append(f.db_name.bind(py))?;
                 }
                 continue;
             };
             let av = f.to_av(&value)?;
             let stored = value.cast::<EncryptedValue>().is_ok();
-            let unchanged = base.as_ref().is_some_and(|b| {
-                b.item
-                    .get(&f.db_name_str)
+            let unchanged = base.is_some_and(|b| {
+                b.get(&f.db_name_str)
                     .is_some_and(|old| same_value(old, &av))
             });
             if !unchanged {
@@ -532,8 +546,7 @@ impl ModelSchema {
                 }
                 let av = py_to_value(&value, &name)?;
                 if !base
-                    .as_ref()
-                    .and_then(|b| b.item.get(&name))
+                    .and_then(|b| b.get(&name))
                     .is_some_and(|old| same_value(old, &av))
                 {
                     changed.set_item(&name, &value)?;
@@ -541,11 +554,7 @@ impl ModelSchema {
                 item.insert(name, av);
             }
         }
-        let snapshot = Snapshot {
-            item,
-            codecs: self.codecs.clone(),
-            passthrough,
-        };
+        let snapshot = Snapshot::from_item(item).coded(self.codecs.clone(), passthrough);
         Ok((snapshot, changed, removed))
     }
 
@@ -586,47 +595,167 @@ impl ModelSchema {
     }
 }
 
+/// An item's values by field, filled by either reader, then made into an instance.
+struct Loaded<'py> {
+    slots: Vec<Option<Bound<'py, PyAny>>>,
+    /// Attributes the model does not declare (kept by models that are not strict).
+    extra: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+}
+
 impl ModelSchema {
-    /// The schema that loads `item`: a registered subclass when the discriminator names one.
-    fn pick(&self, py: Python<'_>, item: &Item) -> Option<Py<ModelSchema>> {
-        let d = self.discriminator.as_ref()?;
-        let AttributeValue::S(value) = item.get(d)? else {
-            return None;
-        };
-        self.subclasses.read().get(value).map(|s| s.clone_ref(py))
+    /// The schema that loads an item whose discriminator holds `value`.
+    fn for_discriminator(&self, py: Python<'_>, value: Option<&str>) -> Option<Py<ModelSchema>> {
+        self.subclasses.read().get(value?).map(|s| s.clone_ref(py))
+    }
+
+    fn keeps(&self, name: &str) -> bool {
+        self.keep_undeclared && !name.starts_with('_') && !self.reserved.contains(name)
     }
 
     /// Builds an instance from an item whose compressed and encrypted attributes were decoded (or
     /// that never had any); the item becomes the instance's snapshot.
     pub fn hydrate<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(sub) = self.pick(py, &item) {
-            return sub.get().build(py, item, self.apply_defaults, false);
-        }
-        self.build(py, item, self.apply_defaults, false)
+        self.hydrate_item(py, item, false)
     }
 
     /// Builds an instance from an item as stored, read without any I/O (a stream image): compressed
     /// attributes are decompressed, encrypted ones load as `EncryptedValue`.
-    pub fn hydrate_stored<'py>(
+    pub fn hydrate_stored<'py>(&self, py: Python<'py>, item: Item) -> PyResult<Bound<'py, PyAny>> {
+        self.hydrate_item(py, item, true)
+    }
+
+    /// `stream`: the item is as stored; encrypted attributes keep their stored form (not only the
+    /// `WriteOnly` ones).
+    fn hydrate_item<'py>(
         &self,
         py: Python<'py>,
         mut item: Item,
+        stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let schema = self.pick(py, &item);
-        let schema = schema.as_ref().map_or(self, |s| s.get());
-        if let Some(codecs) = &schema.codecs {
-            crate::codec::decode_item_offline(codecs, &mut item).map_err(|e| e.to_pyerr(py))?;
+        let discriminator = self.discriminator.as_ref().and_then(|d| match item.get(d) {
+            Some(AttributeValue::S(v)) => Some(v.as_str()),
+            _ => None,
+        });
+        let sub = self.for_discriminator(py, discriminator);
+        let schema = sub.as_ref().map_or(self, |s| s.get());
+        if stream {
+            if let Some(codecs) = &schema.codecs {
+                crate::codec::decode_item_offline(codecs, &mut item).map_err(|e| e.to_pyerr(py))?;
+            }
         }
-        schema.build(py, item, self.apply_defaults, true)
+        let mut loaded = Loaded {
+            slots: Vec::with_capacity(schema.fields.len()),
+            extra: Vec::new(),
+        };
+        let mut passthrough = Vec::new();
+        for f in schema.fields.iter() {
+            let slot = match item.get(&f.db_name_str) {
+                None | Some(AttributeValue::Null(_)) => None,
+                Some(av) => Some(f.load_coded(py, av, stream, &mut passthrough)?),
+            };
+            loaded.slots.push(slot);
+        }
+        if schema.keep_undeclared && item.len() > schema.fields.len() {
+            for (name, av) in &item {
+                if !schema.by_db_name.contains_key(name) && schema.keeps(name) {
+                    loaded
+                        .extra
+                        .push((PyString::new(py, name), av_to_py(py, av)?));
+                }
+            }
+        }
+        let obj = schema.assemble(py, loaded, self.apply_defaults)?;
+        let snapshot = Snapshot::from_item(item).coded(schema.codecs.clone(), passthrough);
+        schema.finish(py, obj, snapshot)
     }
 
-    /// `stream`: encrypted attributes hold their stored form (not only the `WriteOnly` ones).
-    fn build<'py>(
+    /// Builds an instance from an item of a response page, read straight from its bytes, which
+    /// become the instance's snapshot (read again only if the instance is saved). `decoded`: the
+    /// item's compressed and encrypted attributes, decoded; they replace what the bytes hold.
+    fn hydrate_wire<'py, 'a>(
         &self,
         py: Python<'py>,
-        item: Item,
+        item: &mut ItemReader<'_, 'a>,
+        decoded: Option<&Item>,
+        names: &mut PageCache<'a>,
+        order: &mut Vec<Option<usize>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let sub = match &self.discriminator {
+            Some(d) => self.for_discriminator(py, item.peek_string(d).as_deref()),
+            None => None,
+        };
+        let schema = sub.as_ref().map_or(self, |s| s.get());
+        let fields = &schema.fields;
+        let mut loaded = Loaded {
+            slots: vec![None; fields.len()],
+            extra: Vec::new(),
+        };
+        let mut passthrough = Vec::new();
+        // Items of a page list their attributes in the same order: remember which field the k-th
+        // attribute was, and check that before hashing the name.
+        let mut k = 0;
+        item.attributes(|name, value| {
+            let guess = order.get(k).copied().flatten();
+            let found = match guess {
+                // (Subclasses of a discriminator hierarchy have other fields: check the bounds.)
+                Some(i) if fields.get(i).is_some_and(|f| f.db_name_str == name) => Some(i),
+                _ => {
+                    let found = schema.by_db_name.get(name.as_ref()).copied();
+                    if k < order.len() {
+                        order[k] = found;
+                    } else {
+                        order.push(found);
+                    }
+                    found
+                }
+            };
+            k += 1;
+            match found {
+                // A stored form that is not the value: the decoded value stands in for the bytes
+                // (the bytes themselves when the page was not decoded, which the load refuses).
+                Some(i) if fields[i].codec.is_some() => {
+                    let f = &fields[i];
+                    let read;
+                    let av = match decoded.and_then(|d| d.get(&f.db_name_str)) {
+                        Some(av) => av,
+                        None => {
+                            read = value.av()?;
+                            &read
+                        }
+                    };
+                    if !matches!(av, AttributeValue::Null(_)) {
+                        loaded.slots[i] = Some(f.load_coded(py, av, false, &mut passthrough)?);
+                    }
+                }
+                Some(i) => {
+                    let f = &fields[i];
+                    let (tag, v) = value.read(py, names, f.kind == Kind::Float)?;
+                    if tag != Tag::Null {
+                        f.check(tag)?;
+                        loaded.slots[i] = Some(f.finish(v)?);
+                    }
+                }
+                None if schema.keeps(&name) => {
+                    let v = value.read(py, names, false)?.1;
+                    loaded.extra.push((names.get(py, &name), v));
+                }
+                None => {}
+            }
+            Ok(())
+        })?;
+        let obj = schema.assemble(py, loaded, self.apply_defaults)?;
+        let snapshot =
+            Snapshot::from_wire(item.bytes(), decoded).coded(schema.codecs.clone(), passthrough);
+        schema.finish(py, obj, snapshot)
+    }
+
+    /// A new instance (no `__init__`) holding the loaded values; attributes the item lacked get
+    /// their default (or None for projected reads).
+    fn assemble<'py>(
+        &self,
+        py: Python<'py>,
+        loaded: Loaded<'py>,
         defaults: bool,
-        stream: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let object_new = OBJECT_NEW.get_or_try_init(py, || {
             py.import("builtins")?
@@ -641,74 +770,57 @@ impl ModelSchema {
         } else {
             None
         };
-        let mut passthrough = Vec::new();
-        for f in self.fields.iter() {
-            let value = match item.get(&f.db_name_str) {
-                Some(AttributeValue::Null(_)) | None => match &f.default {
-                    Some(factory) if defaults => factory.bind(py).call0()?,
-                    _ => py.None().into_bound(py),
-                },
-                Some(av) => {
+        for (f, slot) in self.fields.iter().zip(loaded.slots) {
+            let value = match slot {
+                Some(v) => {
                     if let Some(set) = &fields_set {
                         set.add(f.py_name.bind(py))?;
                     }
-                    match av {
-                        AttributeValue::B(stored) if f.encrypted && (f.write_only || stream) => {
-                            passthrough.push(f.db_name_str.clone());
-                            Bound::new(
-                                py,
-                                EncryptedValue {
-                                    stored: stored.as_ref().to_vec(),
-                                },
-                            )?
-                            .into_any()
-                        }
-                        _ => f.load(py, av)?,
-                    }
+                    v
                 }
+                None => match &f.default {
+                    Some(factory) if defaults => factory.bind(py).call0()?,
+                    _ => py.None().into_bound(py),
+                },
             };
             values.set_item(f.py_name.bind(py), value)?;
         }
-        if self.keep_undeclared && item.len() > self.fields.len() {
-            for (name, av) in &item {
-                if !self.by_db_name.contains_key(name)
-                    && !name.starts_with('_')
-                    && !self.reserved.contains(name)
-                {
-                    values.set_item(name, av_to_py(py, av)?)?;
-                }
-            }
+        for (name, value) in loaded.extra {
+            values.set_item(name, value)?;
         }
         set_raw(&obj, intern!(py, "__dict__"), values.as_any())?;
-        let snapshot = Bound::new(
-            py,
-            Snapshot {
-                item,
-                codecs: self.codecs.clone(),
-                passthrough,
-            },
-        )?;
-        match fields_set {
-            None => set_raw(&obj, intern!(py, "_pydynox_snapshot"), snapshot.as_any())?,
-            Some(fields_set) => {
-                let private = match &self.private_defaults {
-                    Some(d) => d.bind(py).copy()?,
-                    None => PyDict::new(py),
-                };
-                private.set_item(intern!(py, "_pydynox_snapshot"), snapshot)?;
-                set_raw(
-                    &obj,
-                    intern!(py, "__pydantic_fields_set__"),
-                    fields_set.as_any(),
-                )?;
-                set_raw(
-                    &obj,
-                    intern!(py, "__pydantic_extra__"),
-                    &py.None().into_bound(py),
-                )?;
-                set_raw(&obj, intern!(py, "__pydantic_private__"), private.as_any())?;
-            }
+        if let Some(fields_set) = fields_set {
+            set_raw(
+                &obj,
+                intern!(py, "__pydantic_fields_set__"),
+                fields_set.as_any(),
+            )?;
         }
+        Ok(obj)
+    }
+
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        obj: Bound<'py, PyAny>,
+        snapshot: Snapshot,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let snapshot = Bound::new(py, snapshot)?;
+        if !self.pydantic {
+            set_raw(&obj, intern!(py, "_pydynox_snapshot"), snapshot.as_any())?;
+            return Ok(obj);
+        }
+        let private = match &self.private_defaults {
+            Some(d) => d.bind(py).copy()?,
+            None => PyDict::new(py),
+        };
+        private.set_item(intern!(py, "_pydynox_snapshot"), snapshot)?;
+        set_raw(
+            &obj,
+            intern!(py, "__pydantic_extra__"),
+            &py.None().into_bound(py),
+        )?;
+        set_raw(&obj, intern!(py, "__pydantic_private__"), private.as_any())?;
         Ok(obj)
     }
 }
@@ -721,16 +833,33 @@ pub struct Decoder {
     subclasses: Arc<RwLock<HashMap<String, Py<ModelSchema>>>>,
 }
 
+impl Decoder {
+    /// The attribute whose value names an item's class, if the model has one.
+    pub fn discriminator(&self) -> Option<&str> {
+        self.discriminator.as_deref()
+    }
+
+    /// The codecs of an item whose discriminator holds `value`.
+    pub fn codecs_for(&self, value: Option<&str>) -> Option<Arc<ItemCodecs>> {
+        // A registered subclass decides, even when it has no codecs; an unknown value loads as
+        // this model.
+        let subclass = value.and_then(|v| {
+            self.subclasses
+                .read()
+                .get(v)
+                .map(|s| s.get().codecs.clone())
+        });
+        subclass.unwrap_or_else(|| self.own.clone())
+    }
+}
+
 impl crate::codec::CodecsOf for Decoder {
     fn codecs_of(&self, item: &Item) -> Option<Arc<ItemCodecs>> {
-        if let Some(d) = &self.discriminator {
-            if let Some(AttributeValue::S(value)) = item.get(d) {
-                if let Some(sub) = self.subclasses.read().get(value) {
-                    return sub.get().codecs.clone();
-                }
-            }
-        }
-        self.own.clone()
+        let value = match self.discriminator.as_ref().and_then(|d| item.get(d)) {
+            Some(AttributeValue::S(value)) => Some(value.as_str()),
+            _ => None,
+        };
+        self.codecs_for(value)
     }
 }
 
@@ -764,14 +893,40 @@ pub fn item_out<'py>(
     }
 }
 
+/// The items of one or more pages, in order.
 pub fn items_out<'py>(
     py: Python<'py>,
-    items: Vec<Item>,
+    pages: impl IntoIterator<Item = PageItems>,
     model: Option<&Py<ModelSchema>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
-    for item in items {
-        list.append(item_out(py, item, model)?)?;
+    let _paused = GcPause::new(py);
+    for page in pages {
+        match page {
+            PageItems::Sdk(items) => {
+                for item in items {
+                    list.append(item_out(py, item, model)?)?;
+                }
+            }
+            PageItems::Wire(wire) => match model {
+                Some(schema) => {
+                    let mut names = PageCache::new();
+                    let mut order = Vec::new();
+                    let mut index = 0;
+                    wire.each_item(|item| {
+                        let decoded = wire.decoded(index);
+                        index += 1;
+                        list.append(
+                            schema
+                                .get()
+                                .hydrate_wire(py, item, decoded, &mut names, &mut order)?,
+                        )?;
+                        Ok(())
+                    })?;
+                }
+                None => items_to_dicts(py, &wire, &list)?,
+            },
+        }
     }
     Ok(list)
 }

@@ -20,11 +20,11 @@ use tokio::sync::Semaphore;
 use super::item::about_table;
 use super::{key_from_py, paths_from_py, projection_from_paths, require_table, Names};
 use crate::client::{CoreClient, Shared};
-use crate::codec::{encode_item, ItemCodecs};
-use crate::convert::{items_to_py, py_to_item, Item};
+use crate::codec::{encode_item, Encode};
+use crate::convert::{items_to_py, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
-use crate::model::Snapshot;
+use crate::model::item_to_write;
 
 pub const WRITE_CHUNK: usize = 25;
 pub const GET_CHUNK: usize = 100;
@@ -81,9 +81,6 @@ enum WriteOp {
     Put(Item),
     Delete(Item),
 }
-
-/// A model's compressed and encrypted attributes, encoded just before the write is sent.
-type Encode = (Arc<ItemCodecs>, Vec<String>);
 
 struct Write {
     table: String,
@@ -345,14 +342,7 @@ fn write_value(
     if is_key {
         return Ok((key_from_py(entry, label)?, None));
     }
-    let (item, encode) = match entry.cast::<Snapshot>() {
-        Ok(snapshot) => {
-            let s = snapshot.get();
-            let encode = s.codecs.clone().map(|c| (c, s.passthrough.clone()));
-            (s.item.clone(), encode)
-        }
-        Err(_) => (py_to_item(entry, label)?, None),
-    };
+    let (item, encode) = item_to_write(entry, label)?;
     if item.is_empty() {
         return Err(PyValueError::new_err(format!("{label} is empty")));
     }

@@ -15,12 +15,12 @@ use super::{
 };
 use crate::client::{CoreClient, Shared};
 use crate::codec::{decode_items, encode_item, encode_sealed};
-use crate::convert::{py_to_item, py_to_value, Item};
+use crate::convert::{py_to_value, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
 use crate::model::schema::item_out;
 use crate::model::schema::Decoder;
-use crate::model::{ModelSchema, Snapshot};
+use crate::model::{item_to_write, ModelSchema};
 
 /// Adds the table to errors that are about it, so "not found" says which table.
 pub fn about_table(mut err: OpError, table: &str) -> OpError {
@@ -92,13 +92,7 @@ impl CoreClient {
         return_values: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
-        let (item, codecs, passthrough) = match item.cast::<Snapshot>() {
-            Ok(snapshot) => {
-                let s = snapshot.get();
-                (s.item.clone(), s.codecs.clone(), s.passthrough.clone())
-            }
-            Err(_) => (py_to_item(item, "item")?, None, Vec::new()),
-        };
+        let (item, encode) = item_to_write(item, "item")?;
         if item.is_empty() {
             return Err(PyValueError::new_err(
                 "item must hold at least the key attributes",
@@ -118,8 +112,8 @@ impl CoreClient {
                 let mut stats = OpStats::default();
                 let result = async {
                     let mut item = item;
-                    if let Some(codecs) = &codecs {
-                        encode_item(&shared, &table, codecs, &mut item, &passthrough, &mut stats)
+                    if let Some((codecs, passthrough)) = &encode {
+                        encode_item(&shared, &table, codecs, &mut item, passthrough, &mut stats)
                             .await?;
                     }
                     let client = shared.sdk().await?;

@@ -9,9 +9,11 @@ use pyo3::types::{PyList, PyTuple};
 
 use super::item::about_table;
 use super::{require_table, ExprArgs, Names};
+use crate::capture::Capture;
 use crate::client::{CoreClient, Shared};
-use crate::codec::decode_items;
-use crate::convert::{item_to_py, items_to_py, py_to_item, Item};
+use crate::codec::decode_page;
+use crate::convert::wire::PageItems;
+use crate::convert::{item_to_py, py_to_item, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
 use crate::model::schema::items_out;
@@ -47,7 +49,7 @@ struct ReadArgs {
 }
 
 struct PageOut {
-    items: Vec<Item>,
+    items: PageItems,
     last_key: Option<Item>,
     count: i32,
     scanned: i32,
@@ -111,6 +113,7 @@ async fn fetch_page(
 ) -> Result<PageOut, OpError> {
     let client = shared.sdk().await?;
     let _permit = shared.permit().await;
+    let capture = Capture::items();
     let page = if let Some(kc) = &args.key_condition {
         let out = client
             .query()
@@ -127,6 +130,8 @@ async fn fetch_page(
             .set_select(args.select.clone())
             .set_exclusive_start_key(start)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .customize()
+            .interceptor(capture.clone())
             .send()
             .await
             .map_err(|e| about_table(from_sdk(e, no_extra), &args.table))?;
@@ -136,7 +141,7 @@ async fn fetch_page(
             count: out.count,
             scanned: out.scanned_count,
             last_key: out.last_evaluated_key,
-            items: out.items.unwrap_or_default(),
+            items: page_items(&capture, out.items),
         }
     } else {
         let out = client
@@ -154,6 +159,8 @@ async fn fetch_page(
             .set_total_segments(args.total_segments)
             .set_exclusive_start_key(start)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .customize()
+            .interceptor(capture.clone())
             .send()
             .await
             .map_err(|e| about_table(from_sdk(e, no_extra), &args.table))?;
@@ -163,11 +170,18 @@ async fn fetch_page(
             count: out.count,
             scanned: out.scanned_count,
             last_key: out.last_evaluated_key,
-            items: out.items.unwrap_or_default(),
+            items: page_items(&capture, out.items),
         }
     };
     stats.add_counts(page.count, page.scanned);
     Ok(page)
+}
+
+fn page_items(capture: &Capture, sdk_items: Option<Vec<Item>>) -> PageItems {
+    match capture.take() {
+        Some(wire) => PageItems::Wire(wire),
+        None => PageItems::Sdk(sdk_items.unwrap_or_default()),
+    }
 }
 
 /// Every page until the end, with the total count DynamoDB reported.
@@ -175,14 +189,14 @@ async fn fetch_all(
     shared: &Shared,
     args: &ReadArgs,
     stats: &mut OpStats,
-) -> Result<(Vec<Item>, u64), OpError> {
+) -> Result<(Vec<PageItems>, u64), OpError> {
     let mut items = Vec::new();
     let mut count: u64 = 0;
     let mut start = None;
     loop {
         let page = fetch_page(shared, args, start, stats).await?;
         count += page.count.max(0) as u64;
-        items.extend(page.items);
+        items.push(page.items);
         match page.last_key {
             Some(k) => start = Some(k),
             None => return Ok((items, count)),
@@ -229,7 +243,7 @@ fn page_to_py(
         .map(|k| item_to_py(py, &k).map(|d| d.into_any().unbind()))
         .transpose()?;
     let page = Page {
-        items: items_out(py, page.items, model)?.unbind(),
+        items: items_out(py, [page.items], model)?.unbind(),
         last_evaluated_key,
         count: page.count.max(0) as u64,
         scanned_count: page.scanned.max(0) as u64,
@@ -256,7 +270,7 @@ async fn fetch_decoded(
 ) -> Result<PageOut, OpError> {
     let mut page = fetch_page(shared, args, start, stats).await?;
     if let Some(decoder) = decoder {
-        decode_items(shared, &args.table, decoder, &mut page.items, stats).await?;
+        decode_page(shared, &args.table, decoder, &mut page.items, stats).await?;
     }
     Ok(page)
 }
@@ -522,7 +536,7 @@ impl CoreClient {
                 (failure.map_or(Ok(items), Err), stats)
             },
             |py, items, metrics| {
-                let list = items_to_py(py, &items)?.into_any();
+                let list = items_out(py, items, None)?.into_any();
                 let metrics = Bound::new(py, metrics)?.into_any();
                 Ok(PyTuple::new(py, [list, metrics])?.into_any().unbind())
             },

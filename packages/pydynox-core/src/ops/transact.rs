@@ -22,12 +22,11 @@ use super::{
 };
 use crate::client::{CoreClient, Shared};
 use crate::codec::{decode_items, encode_item, encode_sealed, ItemCodecs, SealedSlot};
-use crate::convert::{item_to_py, py_to_item, Item};
+use crate::convert::{item_to_py, Item};
 use crate::errors::{from_sdk, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
 use crate::model::schema::Decoder;
-use crate::model::ModelSchema;
-use crate::model::Snapshot;
+use crate::model::{item_to_write, ModelSchema};
 
 const MAX_TRANSACT_ITEMS: usize = 100;
 
@@ -126,19 +125,13 @@ fn write_item(
     let item = match kind.as_str() {
         "put" => {
             let item = required(field(op, "item")?, &label, "'item'", "put")?;
-            let item = match item.cast::<Snapshot>() {
-                Ok(snapshot) => {
-                    let s = snapshot.get();
-                    if let Some(codecs) = &s.codecs {
-                        pending = Some(Pending::Put {
-                            codecs: codecs.clone(),
-                            passthrough: s.passthrough.clone(),
-                        });
-                    }
-                    s.item.clone()
-                }
-                Err(_) => py_to_item(&item, &format!("{label}.item"))?,
-            };
+            let (item, encode) = item_to_write(&item, &format!("{label}.item"))?;
+            if let Some((codecs, passthrough)) = encode {
+                pending = Some(Pending::Put {
+                    codecs,
+                    passthrough,
+                });
+            }
             builder.put(
                 Put::builder()
                     .table_name(&table)

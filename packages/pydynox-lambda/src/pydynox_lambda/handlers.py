@@ -19,14 +19,14 @@ import functools
 import inspect
 import itertools
 import logging
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
-from pydynox import DynamoDBClient, events
-from pydynox.config import get_default_client, set_default_client
+from pydynox import DynamoDBClient, events, get_default_client, set_default_client
 from pydynox.usage import track_usage
 
 from pydynox_lambda.invocation import DeadlineExceeded, Invocation, InvocationObserver, _current
@@ -230,10 +230,13 @@ class _Setup:
         kwargs: dict[str, Any],
     ) -> Any:
         client = self.ensure_client()
-        # Every invocation, sync ones too, runs with the process loop as the thread's current loop:
-        # sync code that runs coroutines on the current loop (Mangum, Powertools' async batch
-        # processor) must not find a loop that an earlier invocation's code closed.
-        event_loop()
+        if mode != "sync" or "asyncio" in sys.modules:
+            # Every invocation, sync ones too, runs with the process loop as the thread's current
+            # loop: sync code that runs coroutines on the current loop (Mangum, Powertools' async
+            # batch processor) must not find a loop that an earlier invocation's code closed. A sync
+            # handler in a process that has not imported asyncio has no loop to find, and skips
+            # importing it (tens of milliseconds at cold start).
+            event_loop()
         deadline = self.deadline(context)
         if deadline is not None and deadline <= time.monotonic():
             raise DeadlineExceeded(
@@ -313,7 +316,8 @@ class _Setup:
         except DeadlineExceeded:
             # The alarm may have interrupted a loop run by the handler itself (Mangum does that):
             # its tasks must not resume in the next invocation.
-            _cancel_pending(event_loop())
+            if "asyncio" in sys.modules:
+                _cancel_pending(event_loop())
             raise
         finally:
             armed = False

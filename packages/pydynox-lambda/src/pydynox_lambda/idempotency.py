@@ -31,8 +31,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from pydynox import DynamoDBClient
-from pydynox.config import get_default_client
+from pydynox import DynamoDBClient, get_default_client
 from pydynox.exceptions import ConditionalCheckFailedException
 
 __all__ = [

@@ -50,7 +50,7 @@ class Invocation:
         """The client this handler was configured with, or the process's default client."""
         if self._client is not None:
             return self._client
-        from pydynox.config import get_default_client
+        from pydynox import get_default_client
 
         client = get_default_client()
         if client is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import lru_cache
 from typing import Final
 
 from opentelemetry.util.types import AttributeValue
@@ -115,12 +116,62 @@ def legacy_names_requested() -> bool:
     return "database/dup" in (part.strip() for part in opt_in.split(","))
 
 
-def table_names(event: OperationEvent) -> list[str]:
-    """Every table the operation touched: its one table, or a batch's or transaction's tables."""
-    if event.table is not None:
-        return [event.table]
-    names = event.params.get("table_names")
-    return list(names) if names else []
+class Shape:
+    """What every event of one client, operation, table and outcome has in common: the span name,
+    the operation's attributes (shared by the span and every metric), the fixed part of the request
+    attributes, and the event's own facts that decide the rest. Built once per shape, so a call only
+    adds what is its own."""
+
+    __slots__ = (
+        "attributes",
+        "batch",
+        "counted",
+        "error_code",
+        "error_type",
+        "name",
+        "operation",
+        "request",
+        "table",
+    )
+
+    def __init__(self, event: OperationEvent, legacy: bool) -> None:
+        self.operation = event.operation
+        self.table = event.table
+        self.error_type = event.error_type
+        self.error_code = event.error_code
+        self.batch = self.operation in _BATCH_OPERATIONS
+        self.counted = self.operation in _COUNTED_OPERATIONS
+        self.name = span_name(event, legacy)
+        self.attributes = operation_attributes(event)
+        request: Attributes = {}
+        if event.region is not None:
+            request[CLOUD_REGION] = event.region
+        if self.table is not None:
+            request[TABLE_NAMES] = (self.table,)
+        if legacy:
+            request.update(legacy_attributes(event))
+        self.request = request
+
+
+class Shapes:
+    """The shapes seen so far, keyed by what determines them. Clients, tables and error codes are few
+    in an application; the bound only protects against one that creates clients without end."""
+
+    _LIMIT: Final = 1024
+
+    def __init__(self, legacy: bool) -> None:
+        self._legacy = legacy
+        self._shapes: dict[tuple[object, ...], Shape] = {}
+
+    def of(self, event: OperationEvent) -> Shape:
+        # Region and server are facts of the client, so its id stands for them.
+        key = (event.client_id, event.operation, event.table, event.error_type, event.error_code)
+        shape = self._shapes.get(key)
+        if shape is None:
+            if len(self._shapes) >= self._LIMIT:
+                self._shapes.clear()
+            shape = self._shapes[key] = Shape(event, self._legacy)
+        return shape
 
 
 def span_name(event: OperationEvent, legacy: bool) -> str:
@@ -133,9 +184,9 @@ def span_name(event: OperationEvent, legacy: bool) -> str:
 def operation_attributes(event: OperationEvent) -> Attributes:
     """The low-cardinality attributes shared by the span and every metric of one operation.
 
-    These are the ones the conventions list for ``db.client.operation.duration``, and the ones a
-    sampler may look at, so the span gets them when it starts. Since the operation is already over,
-    they include its outcome (``error.type``): a head sampler can keep every failed call.
+    These are the ones the conventions list for ``db.client.operation.duration``. Since the operation
+    is already over, they include its outcome (``error.type``): a head sampler, which sees the span's
+    attributes when it starts, can keep every failed call.
     """
     attributes: Attributes = {DB_SYSTEM_NAME: DYNAMODB, DB_OPERATION_NAME: event.operation}
     if event.table is not None:
@@ -153,25 +204,30 @@ def operation_attributes(event: OperationEvent) -> Attributes:
     return attributes
 
 
-def request_attributes(event: OperationEvent, capture_expressions: bool, legacy: bool) -> Attributes:
-    """What the operation asked for: tables, index, read options, expressions, legacy names."""
+def request_attributes(event: OperationEvent, shape: Shape, capture_expressions: bool) -> Attributes:
+    """What the operation asked for: tables, index, read options, expressions, legacy names (a new
+    dict: the caller may add to it)."""
+    attributes = dict(shape.request)
     params = event.params
-    attributes: Attributes = {}
-    if event.region is not None:
-        attributes[CLOUD_REGION] = event.region
-    tables = table_names(event)
-    if tables:
-        attributes[TABLE_NAMES] = tables
-    if event.index is not None:
-        attributes[INDEX_NAME] = event.index
-    for param, name in _PARAM_ATTRIBUTES:
-        value = params.get(param)
-        if value is not None:
-            attributes[name] = value
-    # The conventions count a batch only from two operations up ("SHOULD never be 1").
-    if event.operation in _BATCH_OPERATIONS and event.batch_size is not None and event.batch_size > 1:
-        attributes[DB_OPERATION_BATCH_SIZE] = event.batch_size
-    if capture_expressions:
+    if shape.table is None:
+        # A batch's or a transaction's tables.
+        names = params.get("table_names")
+        if names:
+            attributes[TABLE_NAMES] = tuple(names)
+    index = event.index
+    if index is not None:
+        attributes[INDEX_NAME] = index
+    if params:
+        for param, name in _PARAM_ATTRIBUTES:
+            value = params.get(param)
+            if value is not None:
+                attributes[name] = value
+    if shape.batch:
+        # The conventions count a batch only from two operations up ("SHOULD never be 1").
+        size = event.batch_size
+        if size is not None and size > 1:
+            attributes[DB_OPERATION_BATCH_SIZE] = size
+    if capture_expressions and params:
         for param, name in _EXPRESSION_ATTRIBUTES:
             text = params.get(param)
             if text is not None:
@@ -179,37 +235,41 @@ def request_attributes(event: OperationEvent, capture_expressions: bool, legacy:
         statement = params.get("statement")
         if statement is not None:
             attributes[DB_QUERY_TEXT] = sanitize_statement(statement)
-    if legacy:
-        attributes.update(legacy_attributes(event))
     return attributes
 
 
-def response_attributes(event: OperationEvent) -> Attributes:
-    """What DynamoDB answered: request id, counts, consumed capacity, how many attempts it took."""
-    attributes: Attributes = {}
-    if event.request_id is not None:
-        attributes[AWS_REQUEST_ID] = event.request_id
-    if event.operation in _COUNTED_OPERATIONS:
+def add_response_attributes(
+    attributes: Attributes, event: OperationEvent, shape: Shape, consumed: dict[str, tuple[float, float]]
+) -> Attributes:
+    """Adds what DynamoDB answered: request id, counts, consumed capacity (``consumed``, the event's
+    ``consumed_by_table``), how many attempts it took. Returns ``attributes``."""
+    request_id = event.request_id
+    if request_id is not None:
+        attributes[AWS_REQUEST_ID] = request_id
+    if shape.counted:
         if event.item_count is not None:
             attributes[COUNT] = event.item_count
         if event.scanned_count is not None:
             attributes[SCANNED_COUNT] = event.scanned_count
-    if event.consumed_by_table:
-        attributes[CONSUMED_CAPACITY] = consumed_capacity(event)
-    if event.attempts > 1:
-        attributes[ATTEMPTS] = event.attempts
+    if consumed:
+        attributes[CONSUMED_CAPACITY] = consumed_capacity(consumed)
+    attempts = event.attempts
+    if attempts > 1:
+        attributes[ATTEMPTS] = attempts
     return attributes
 
 
-def consumed_capacity(event: OperationEvent) -> list[str]:
+def consumed_capacity(consumed: dict[str, tuple[float, float]]) -> tuple[str, ...]:
     """One JSON document per table, shaped like DynamoDB's ``ConsumedCapacity`` (the conventions'
-    format for ``aws.dynamodb.consumed_capacity``)."""
-    return [_capacity_document(table, rcu, wcu) for table, (rcu, wcu) in event.consumed_by_table.items()]
+    format for ``aws.dynamodb.consumed_capacity``), from an event's ``consumed_by_table``."""
+    return tuple(_capacity_document(table, rcu, wcu) for table, (rcu, wcu) in consumed.items())
 
 
+@lru_cache(maxsize=256)
 def _capacity_document(table: str, rcu: float, wcu: float) -> str:
-    # Formatted by hand: this runs for nearly every call, and json.dumps costs several times more.
-    # DynamoDB table names need no JSON escaping ([A-Za-z0-9_.-]); anything else goes through json.
+    # Nearly every call reports one of a few (table, units) pairs, hence the cache; and formatting by
+    # hand costs a fraction of json.dumps. DynamoDB table names need no JSON escaping
+    # ([A-Za-z0-9_.-]); anything else goes through json.
     name = f'"{table}"' if _PLAIN_NAME.fullmatch(table) else json.dumps(table)
     return (
         f'{{"TableName":{name},"CapacityUnits":{rcu + wcu!r},'

@@ -20,7 +20,7 @@ from opentelemetry.trace import TracerProvider
 from pydynox import DynamoDBClient, events
 from pydynox.events import OperationEvent
 
-from pydynox_otel.attributes import legacy_names_requested, operation_attributes
+from pydynox_otel.attributes import Shapes, legacy_names_requested
 from pydynox_otel.metrics import OperationMetrics
 from pydynox_otel.spans import RequestHook, ResponseHook, SpanRecorder
 from pydynox_otel.version import __version__
@@ -37,8 +37,11 @@ _INSTRUMENTS: Final = ("pydynox >= 0.1",)
 class _Listener:
     """The operation-event listener: one span and the metrics of each event it accepts."""
 
-    def __init__(self, client_id: int | None, spans: SpanRecorder, metrics: OperationMetrics) -> None:
+    def __init__(
+        self, client_id: int | None, shapes: Shapes, spans: SpanRecorder, metrics: OperationMetrics
+    ) -> None:
         self._client_id = client_id
+        self._shapes = shapes
         self._spans = spans
         self._metrics = metrics
 
@@ -49,11 +52,12 @@ class _Listener:
         # instrumentation; it lives in the same context the event is delivered in.
         if not is_instrumentation_enabled():
             return
-        attributes = operation_attributes(event)
+        shape = self._shapes.of(event)
+        consumed = event.consumed_by_table  # built on each access: read once
         try:
-            self._spans.record(event, attributes)
+            self._spans.record(event, shape, consumed)
         finally:
-            self._metrics.record(event, attributes)
+            self._metrics.record(event, shape, consumed)
 
 
 class PydynoxInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -91,13 +95,16 @@ class PydynoxInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         meter = metrics.get_meter(_SCOPE, __version__, meter_provider, schema_url=SCHEMA_URL)
         spans = SpanRecorder(
             tracer,
+            global_tracer=tracer_provider is None,
             capture_expressions=capture_expressions,
-            legacy=legacy_names_requested(),
             request_hook=request_hook,
             response_hook=response_hook,
         )
         client_id = client.client_id if client is not None else None
-        self._subscription = events.subscribe(_Listener(client_id, spans, OperationMetrics.for_meter(meter)))
+        listener = _Listener(
+            client_id, Shapes(legacy_names_requested()), spans, OperationMetrics.for_meter(meter)
+        )
+        self._subscription = events.subscribe(listener)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         subscription, self._subscription = self._subscription, None

@@ -27,7 +27,7 @@ from pydynox_otel.attributes import (
     DB_OPERATION_NAME,
     DB_SYSTEM_NAME,
     DYNAMODB,
-    Attributes,
+    Shape,
 )
 
 DURATION: Final = "db.client.operation.duration"
@@ -61,10 +61,10 @@ class _CapacityTotals:
         self._read: dict[tuple[str, str], float] = {}
         self._write: dict[tuple[str, str], float] = {}
 
-    def add(self, event: OperationEvent) -> None:
-        operation = event.operation
+    def add(self, operation: str, consumed: dict[str, tuple[float, float]]) -> None:
+        """Adds an event's ``consumed_by_table``."""
         with self._lock:
-            for table, (rcu, wcu) in event.consumed_by_table.items():
+            for table, (rcu, wcu) in consumed.items():
                 if rcu:
                     self._read[operation, table] = self._read.get((operation, table), 0.0) + rcu
                 if wcu:
@@ -134,16 +134,23 @@ class OperationMetrics:
             "unprocessed items or keys.",
         )
 
-    def record(self, event: OperationEvent, attributes: Attributes) -> None:
-        """Records one finished operation; ``attributes`` are its :func:`operation_attributes`."""
+    def record(self, event: OperationEvent, shape: Shape, consumed: dict[str, tuple[float, float]]) -> None:
+        """Records one finished operation (of this ``shape``; ``consumed`` is its ``consumed_by_table``)."""
+        attributes = shape.attributes
         self._duration.record(event.duration, attributes)
-        if event.item_count is not None:
-            self._returned_rows.record(event.item_count, attributes)
-        if event.consumed_by_table:
-            self._capacity.add(event)
-        if event.throttles:
-            self._throttles.add(event.throttles, attributes)
-        if event.retry_errors:
-            self._retries.add(len(event.retry_errors), {**attributes, RETRY_REASON: "error"})
-        if event.unprocessed_retries:
-            self._retries.add(event.unprocessed_retries, {**attributes, RETRY_REASON: "unprocessed"})
+        rows = event.item_count
+        if rows is not None:
+            self._returned_rows.record(rows, attributes)
+        if consumed:
+            self._capacity.add(shape.operation, consumed)
+        throttles = event.throttles
+        if throttles:
+            self._throttles.add(throttles, attributes)
+        # A retried error means another attempt followed it.
+        if event.attempts > 1:
+            retried = len(event.retry_errors)
+            if retried:
+                self._retries.add(retried, {**attributes, RETRY_REASON: "error"})
+        unprocessed = event.unprocessed_retries
+        if unprocessed:
+            self._retries.add(unprocessed, {**attributes, RETRY_REASON: "unprocessed"})

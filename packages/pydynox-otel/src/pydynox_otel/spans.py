@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import Final
 
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry import trace
+from opentelemetry.trace import NoOpTracer, ProxyTracerProvider, Span, SpanKind, Status, StatusCode, Tracer
 from pydynox.events import OperationEvent
 
 from pydynox_otel.attributes import (
@@ -21,10 +22,9 @@ from pydynox_otel.attributes import (
     RETRIED,
     THROTTLING_CODES,
     UNPROCESSED_ROUND,
-    Attributes,
+    Shape,
+    add_response_attributes,
     request_attributes,
-    response_attributes,
-    span_name,
 )
 
 __all__ = ["RequestHook", "ResponseHook", "SpanRecorder"]
@@ -52,45 +52,55 @@ class SpanRecorder:
         self,
         tracer: Tracer,
         *,
+        global_tracer: bool,
         capture_expressions: bool,
-        legacy: bool,
         request_hook: RequestHook | None,
         response_hook: ResponseHook | None,
     ) -> None:
         self._tracer = tracer
+        # A tracer of OpenTelemetry's API alone records nothing: its spans are not even built. One
+        # taken from the global provider does not record until an SDK provider is set globally.
+        self._silent = isinstance(tracer, NoOpTracer)
+        self._until_global_provider = global_tracer and not self._silent
         self._capture_expressions = capture_expressions
-        self._legacy = legacy
         self._request_hook = request_hook
         self._response_hook = response_hook
 
-    def record(self, event: OperationEvent, attributes: Attributes) -> None:
-        """Emits the span of ``event``; ``attributes`` are its :func:`operation_attributes`."""
-        # No `context=`: the tracer takes the current context, which is the caller's. The sampler
-        # sees the operation's attributes; the rest is built only for a span that records.
+    def record(self, event: OperationEvent, shape: Shape, consumed: dict[str, tuple[float, float]]) -> None:
+        """Emits the span of ``event`` (of this ``shape``; ``consumed`` is its ``consumed_by_table``)."""
+        if self._silent or (self._until_global_provider and self._no_global_provider()):
+            return
+        # The operation is over, so its attributes are known when the span starts: the sampler sees
+        # them (the outcome included), and the SDK checks them in one pass. A request hook must see
+        # the span before the response's attributes, so with one they come after it.
+        attributes = request_attributes(event, shape, self._capture_expressions)
+        attributes.update(shape.attributes)
+        if self._request_hook is None:
+            add_response_attributes(attributes, event, shape, consumed)
+        # No `context=`: the tracer takes the current context, which is the caller's.
         span = self._tracer.start_span(
-            span_name(event, self._legacy),
-            kind=SpanKind.CLIENT,
-            attributes=attributes,
-            start_time=event.start_time_ns,
+            shape.name, kind=SpanKind.CLIENT, attributes=attributes, start_time=event.start_time_ns
         )
         try:
             if not span.is_recording():
                 return
-            request = request_attributes(event, self._capture_expressions, self._legacy)
-            if self._request_hook is None:
-                request.update(response_attributes(event))  # one call into the SDK, not two
-                span.set_attributes(request)
-            else:
-                span.set_attributes(request)
+            if self._request_hook is not None:
                 _call_hook("request_hook", self._request_hook, span, event)
-                span.set_attributes(response_attributes(event))
-            _add_retry_events(span, event)
-            if event.error_type is not None:
-                span.set_status(Status(StatusCode.ERROR, event.error_code))
+                span.set_attributes(add_response_attributes({}, event, shape, consumed))
+            if shape.error_code is not None or event.attempts > 1 or event.unprocessed_retries:
+                _add_retry_events(span, event)
+            if shape.error_type is not None:
+                span.set_status(Status(StatusCode.ERROR, shape.error_code))
             if self._response_hook is not None:
                 _call_hook("response_hook", self._response_hook, span, event)
         finally:
             span.end(end_time=event.end_time_ns)
+
+    def _no_global_provider(self) -> bool:
+        if isinstance(trace.get_tracer_provider(), ProxyTracerProvider):
+            return True
+        self._until_global_provider = False  # set once, never unset
+        return False
 
 
 def _add_retry_events(span: Span, event: OperationEvent) -> None:

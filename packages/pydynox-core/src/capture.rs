@@ -1,0 +1,142 @@
+//! Takes the item list out of a successful response before the SDK deserializes it, so that
+//! `convert::wire` reads the items from the bytes instead (the why is there).
+//!
+//! The SDK still reads the rest of the body (counts, LastEvaluatedKey, capacity), and every error
+//! response whole: only a 2xx body holding the member as a JSON array is touched. The body is cut
+//! while the SDK reads it (a wrapping body), so its timeouts, stalled-stream protection and retries
+//! apply as they do to any response.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use bytes::Bytes;
+use http_body::{Body, Frame};
+use parking_lot::Mutex;
+
+use crate::convert::wire::{split_member, WireItems};
+
+/// One operation's capture: install it with `.customize().interceptor(capture.clone())`, then
+/// `take()` the items after `send()`.
+#[derive(Clone, Debug)]
+pub struct Capture {
+    member: &'static str,
+    slot: Arc<Mutex<Option<WireItems>>>,
+}
+
+impl Capture {
+    /// The `Items` of a Query or Scan page.
+    pub fn items() -> Self {
+        Capture {
+            member: "Items",
+            slot: Arc::default(),
+        }
+    }
+
+    /// The items of the successful attempt; None when the body held no such array (the SDK's
+    /// output then has whatever the body held).
+    pub fn take(&self) -> Option<WireItems> {
+        self.slot.lock().take()
+    }
+
+    fn keep(&self, body: Bytes) -> Bytes {
+        match split_member(&body, self.member) {
+            Some((rest, array)) => {
+                *self.slot.lock() = Some(WireItems::new(body, array));
+                Bytes::from(rest)
+            }
+            None => body,
+        }
+    }
+}
+
+impl Intercept for Capture {
+    fn name(&self) -> &'static str {
+        "pydynox::capture"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response_mut();
+        if !response.status().is_success() {
+            return Ok(());
+        }
+        // A body already in memory (the `memory://` transport) is cut at once.
+        if let Some(bytes) = response.body().bytes() {
+            let rest = self.keep(Bytes::copy_from_slice(bytes));
+            *response.body_mut() = SdkBody::from(rest);
+            return Ok(());
+        }
+        // Sized once from Content-Length, so a megabyte page is not copied again while it grows.
+        let size = response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+            .min(16 << 20);
+        let inner = response.take_body();
+        *response.body_mut() = SdkBody::from_body_1_x(Cutting {
+            inner: Box::pin(inner),
+            buffer: Vec::with_capacity(size),
+            capture: self.clone(),
+            done: false,
+            trailers: None,
+        });
+        Ok(())
+    }
+}
+
+/// Buffers the whole body as the SDK reads it, then hands on the body without the member.
+struct Cutting {
+    inner: Pin<Box<SdkBody>>,
+    buffer: Vec<u8>,
+    capture: Capture,
+    done: bool,
+    trailers: Option<Frame<Bytes>>,
+}
+
+impl Body for Cutting {
+    type Data = Bytes;
+    type Error = aws_smithy_types::body::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(this.trailers.take().map(Ok));
+        }
+        loop {
+            let trailers = match ready!(this.inner.as_mut().poll_frame(cx)) {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => {
+                        this.buffer.extend_from_slice(&data);
+                        continue;
+                    }
+                    // Trailers (DynamoDB sends none) end the data; they follow it.
+                    Err(trailers) => Some(trailers),
+                },
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                None => None,
+            };
+            this.done = true;
+            this.trailers = trailers;
+            if this.buffer.is_empty() {
+                return Poll::Ready(this.trailers.take().map(Ok));
+            }
+            let body = Bytes::from(std::mem::take(&mut this.buffer));
+            return Poll::Ready(Some(Ok(Frame::data(this.capture.keep(body)))));
+        }
+    }
+}

@@ -1,0 +1,1067 @@
+//! Items read straight from DynamoDB's response bytes.
+//!
+//! The SDK turns every item of a page into a `HashMap<String, AttributeValue>` (a heap string per
+//! name and per value, a hash table per map) only for us to turn that into Python objects and drop
+//! it. Reading the JSON here instead borrows names and values from the response body, so a page
+//! costs one pass over the bytes plus the Python objects themselves. Values keep DynamoDB's typing
+//! (`{"N": "1.50"}` stays the text `1.50`), so nothing is lost on the way.
+//!
+//! The SDK still deserializes everything else of the response (counts, keys, capacity, errors):
+//! `split_member` cuts the items out of the body before the SDK sees it.
+//!
+//! Values go straight from the bytes to their destination (Python objects, or the SDK's values for
+//! a snapshot that is about to be saved) without an intermediate tree.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PySet, PyString};
+
+use super::number::small_int;
+use super::{n_to_py, Item};
+
+/// DynamoDB's own nesting limit is 32; a deeper document is malformed, and refusing it keeps the
+/// recursion bounded whatever a server sends.
+const MAX_DEPTH: usize = 64;
+
+/// DynamoDB's type of a stored value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag {
+    S,
+    N,
+    B,
+    Bool,
+    Null,
+    Ss,
+    Ns,
+    Bs,
+    L,
+    M,
+    Unknown,
+}
+
+impl Tag {
+    pub fn letter(self) -> &'static str {
+        match self {
+            Tag::S => "S",
+            Tag::N => "N",
+            Tag::B => "B",
+            Tag::Bool => "BOOL",
+            Tag::Null => "NULL",
+            Tag::Ss => "SS",
+            Tag::Ns => "NS",
+            Tag::Bs => "BS",
+            Tag::L => "L",
+            Tag::M => "M",
+            Tag::Unknown => "unknown",
+        }
+    }
+
+    pub fn of_av(av: &AttributeValue) -> Tag {
+        match av {
+            AttributeValue::S(_) => Tag::S,
+            AttributeValue::N(_) => Tag::N,
+            AttributeValue::B(_) => Tag::B,
+            AttributeValue::Bool(_) => Tag::Bool,
+            AttributeValue::Null(_) => Tag::Null,
+            AttributeValue::Ss(_) => Tag::Ss,
+            AttributeValue::Ns(_) => Tag::Ns,
+            AttributeValue::Bs(_) => Tag::Bs,
+            AttributeValue::L(_) => Tag::L,
+            AttributeValue::M(_) => Tag::M,
+            _ => Tag::Unknown,
+        }
+    }
+}
+
+/// The response was not the JSON DynamoDB sends.
+#[derive(Debug)]
+pub struct WireError(String);
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "malformed item in the response: {}", self.0)
+    }
+}
+
+impl From<WireError> for PyErr {
+    fn from(e: WireError) -> PyErr {
+        PyValueError::new_err(e.to_string())
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(text: &'a str) -> Self {
+        Reader { text, pos: 0 }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn error(&self, what: &str) -> WireError {
+        WireError(format!("{what} at byte {}", self.pos))
+    }
+
+    fn fail<T>(&self, what: &str) -> Result<T, WireError> {
+        Err(self.error(what))
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        let b = self.bytes();
+        // Servers send compact JSON: the next byte is nearly always the one wanted.
+        if let Some(&c) = b.get(self.pos) {
+            if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(c);
+            }
+        }
+        while let Some(&c) = b.get(self.pos) {
+            if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Result<(), WireError> {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.fail(&format!("expected '{}'", c as char))
+        }
+    }
+
+    /// `,` before the next element, or the closing bracket: true when another element follows.
+    #[inline]
+    fn more(&mut self, close: u8) -> Result<bool, WireError> {
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => self.fail(&format!("expected ',' or '{}'", close as char)),
+        }
+    }
+
+    /// Opens a `{...}` or `[...]`; false when it is empty (and already closed).
+    fn open(&mut self, open: u8, close: u8) -> Result<bool, WireError> {
+        self.eat(open)?;
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn string(&mut self) -> Result<Cow<'a, str>, WireError> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        match string_end(self.bytes(), start) {
+            Some(i) if self.bytes()[i] == b'"' => {
+                self.pos = i + 1;
+                self.slice(start, i).map(Cow::Borrowed)
+            }
+            Some(i) => self.escaped(start, i).map(Cow::Owned),
+            None => self.fail("unterminated string"),
+        }
+    }
+
+    fn slice(&self, from: usize, to: usize) -> Result<&'a str, WireError> {
+        match self.text.get(from..to) {
+            Some(s) => Ok(s),
+            None => self.fail("string cut inside a character"),
+        }
+    }
+
+    /// The rest of a string that holds escapes, from `start`; `i` is the first backslash.
+    fn escaped(&mut self, start: usize, mut i: usize) -> Result<String, WireError> {
+        let b = self.bytes();
+        let mut out = String::with_capacity(i - start + 16);
+        out.push_str(self.slice(start, i)?);
+        let mut run = i;
+        loop {
+            match b.get(i) {
+                None => return self.fail("unterminated string"),
+                Some(b'"') => {
+                    out.push_str(self.slice(run, i)?);
+                    self.pos = i + 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    out.push_str(self.slice(run, i)?);
+                    let Some(&e) = b.get(i + 1) else {
+                        return self.fail("unterminated escape");
+                    };
+                    i += 2;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let (c, used) = self.unicode_escape(i)?;
+                            out.push(c);
+                            i += used;
+                        }
+                        _ => {
+                            self.pos = i;
+                            return self.fail("unknown escape");
+                        }
+                    }
+                    run = i;
+                }
+                Some(_) => i += 1,
+            }
+        }
+    }
+
+    /// `XXXX` (and a low surrogate's `\uXXXX` after a high one) starting at `i`.
+    fn unicode_escape(&mut self, i: usize) -> Result<(char, usize), WireError> {
+        let text = self.text;
+        let hex = |at: usize| -> Option<u32> {
+            let s = text.get(at..at + 4)?;
+            if !s.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            u32::from_str_radix(s, 16).ok()
+        };
+        let Some(first) = hex(i) else {
+            self.pos = i;
+            return self.fail("bad \\u escape");
+        };
+        if (0xD800..0xDC00).contains(&first) {
+            let low = match (self.text.get(i + 4..i + 6), hex(i + 6)) {
+                (Some("\\u"), Some(low)) if (0xDC00..0xE000).contains(&low) => low,
+                _ => {
+                    self.pos = i;
+                    return self.fail("unpaired surrogate in \\u escape");
+                }
+            };
+            let code = 0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00);
+            return match char::from_u32(code) {
+                Some(c) => Ok((c, 10)),
+                None => self.fail("bad \\u escape"),
+            };
+        }
+        match char::from_u32(first) {
+            Some(c) => Ok((c, 4)),
+            None => {
+                self.pos = i;
+                self.fail("unpaired surrogate in \\u escape")
+            }
+        }
+    }
+
+    fn literal(&mut self) -> Result<bool, WireError> {
+        self.peek();
+        let rest = &self.bytes()[self.pos..];
+        if rest.starts_with(b"true") {
+            self.pos += 4;
+            Ok(true)
+        } else if rest.starts_with(b"false") {
+            self.pos += 5;
+            Ok(false)
+        } else {
+            self.fail("expected true or false")
+        }
+    }
+
+    /// Steps over one array or object by matching brackets outside strings, without reading what
+    /// is inside: the item list of a page is skipped this way before the items are read properly.
+    fn skip_container(&mut self) -> Result<(), WireError> {
+        let b = self.bytes();
+        let mut depth = 0usize;
+        let mut i = self.pos;
+        while let Some(&c) = b.get(i) {
+            i += 1;
+            match c {
+                b'"' => loop {
+                    match string_end(b, i) {
+                        Some(end) if b[end] == b'"' => {
+                            i = end + 1;
+                            break;
+                        }
+                        Some(backslash) => i = backslash + 2,
+                        None => return self.fail("unterminated string"),
+                    }
+                },
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => {
+                    depth = match depth.checked_sub(1) {
+                        Some(d) => d,
+                        None => return self.fail("unbalanced brackets"),
+                    };
+                    if depth == 0 {
+                        self.pos = i;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.fail("unterminated array or object")
+    }
+
+    /// Any JSON value, skipped (members of the response the caller does not read).
+    fn skip(&mut self, depth: usize) -> Result<(), WireError> {
+        if depth > MAX_DEPTH {
+            return self.fail("nested too deeply");
+        }
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'{') => {
+                if self.open(b'{', b'}')? {
+                    loop {
+                        self.string()?;
+                        self.eat(b':')?;
+                        self.skip(depth + 1)?;
+                        if !self.more(b'}')? {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Some(b'[') => {
+                if self.open(b'[', b']')? {
+                    loop {
+                        self.skip(depth + 1)?;
+                        if !self.more(b']')? {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Some(_) => {
+                let b = self.bytes();
+                let start = self.pos;
+                while let Some(&c) = b.get(self.pos) {
+                    if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                if self.pos == start {
+                    self.fail("expected a value")
+                } else {
+                    Ok(())
+                }
+            }
+            None => self.fail("unexpected end"),
+        }
+    }
+
+    /// Opens one `{"<type>": ` and returns the type.
+    fn tag(&mut self, depth: usize) -> Result<Tag, WireError> {
+        if depth > MAX_DEPTH {
+            return self.fail("nested too deeply");
+        }
+        self.eat(b'{')?;
+        self.eat(b'"')?;
+        let b = self.bytes();
+        let start = self.pos;
+        // Type names are one to four letters, never escaped.
+        let Some(len) = b
+            .get(start..)
+            .and_then(|rest| rest.iter().take(5).position(|&c| c == b'"'))
+        else {
+            return self.fail("expected an attribute type");
+        };
+        let tag = match &b[start..start + len] {
+            b"S" => Tag::S,
+            b"N" => Tag::N,
+            b"B" => Tag::B,
+            b"M" => Tag::M,
+            b"L" => Tag::L,
+            b"SS" => Tag::Ss,
+            b"NS" => Tag::Ns,
+            b"BS" => Tag::Bs,
+            b"BOOL" => Tag::Bool,
+            b"NULL" => Tag::Null,
+            other => {
+                return Err(WireError(format!(
+                    "unknown attribute type {:?} at byte {start}",
+                    String::from_utf8_lossy(other)
+                )))
+            }
+        };
+        self.pos = start + len + 1;
+        self.eat(b':')?;
+        Ok(tag)
+    }
+
+    /// Calls `each` for every element of a JSON array.
+    fn elements(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<(), ReadError>,
+    ) -> Result<(), ReadError> {
+        if self.open(b'[', b']')? {
+            loop {
+                each(self)?;
+                if !self.more(b']')? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `each` with the name of every member of a JSON object, positioned at its value.
+    fn members(
+        &mut self,
+        mut each: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), ReadError>,
+    ) -> Result<(), ReadError> {
+        if self.open(b'{', b'}')? {
+            loop {
+                let name = self.string()?;
+                self.eat(b':')?;
+                each(self, name)?;
+                if !self.more(b'}')? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One `{"<type>": <value>}` as a Python object; `float` reads a number as a float.
+    fn py_value<'py>(
+        &mut self,
+        py: Python<'py>,
+        names: &mut PageCache<'a>,
+        float: bool,
+        depth: usize,
+    ) -> Result<(Tag, Bound<'py, PyAny>), ReadError> {
+        let tag = self.tag(depth)?;
+        let value = match tag {
+            Tag::S => PyString::new(py, &self.string()?).into_any(),
+            Tag::N => {
+                let text = self.string()?;
+                if float {
+                    let f: f64 = text.parse().map_err(|_| {
+                        WireError(format!("cannot read number {text:?} as a float"))
+                    })?;
+                    PyFloat::new(py, f).into_any()
+                } else {
+                    names.number(py, &text)?
+                }
+            }
+            Tag::B => PyBytes::new(py, &decode_b64(&self.string()?)?).into_any(),
+            Tag::Bool => PyBool::new(py, self.literal()?).to_owned().into_any(),
+            Tag::Null => {
+                self.literal()?;
+                py.None().into_bound(py)
+            }
+            Tag::M => self.py_map(py, names, depth + 1)?.into_any(),
+            Tag::L => {
+                let list = PyList::empty(py);
+                self.elements(|r| {
+                    list.append(r.py_value(py, names, false, depth + 1)?.1)?;
+                    Ok(())
+                })?;
+                list.into_any()
+            }
+            Tag::Ss | Tag::Ns | Tag::Bs => {
+                let set = PySet::empty(py)?;
+                self.elements(|r| {
+                    let text = r.string()?;
+                    match tag {
+                        Tag::Ss => set.add(PyString::new(py, &text))?,
+                        Tag::Ns => set.add(names.number(py, &text)?)?,
+                        _ => set.add(PyBytes::new(py, &decode_b64(&text)?))?,
+                    }
+                    Ok(())
+                })?;
+                set.into_any()
+            }
+            // `tag()` reads only the ten types DynamoDB defines.
+            Tag::Unknown => return Err(self.error("unknown attribute type").into()),
+        };
+        self.eat(b'}')?;
+        Ok((tag, value))
+    }
+
+    fn py_map<'py>(
+        &mut self,
+        py: Python<'py>,
+        names: &mut PageCache<'a>,
+        depth: usize,
+    ) -> Result<Bound<'py, PyDict>, ReadError> {
+        let dict = PyDict::new(py);
+        self.members(|r, name| {
+            let value = r.py_value(py, names, false, depth)?.1;
+            dict.set_item(names.get(py, &name), value)?;
+            Ok(())
+        })?;
+        Ok(dict)
+    }
+
+    /// One `{"<type>": <value>}` in the SDK's form.
+    fn av(&mut self, depth: usize) -> Result<AttributeValue, ReadError> {
+        let tag = self.tag(depth)?;
+        let strings = |r: &mut Self| -> Result<Vec<String>, ReadError> {
+            let mut out = Vec::new();
+            r.elements(|r| {
+                out.push(r.string()?.into_owned());
+                Ok(())
+            })?;
+            Ok(out)
+        };
+        let blob = |text: &str| -> Result<Blob, ReadError> {
+            aws_smithy_types::base64::decode(text)
+                .map(Blob::new)
+                .map_err(|e| WireError(format!("invalid base64 binary: {e}")).into())
+        };
+        let value = match tag {
+            Tag::S => AttributeValue::S(self.string()?.into_owned()),
+            Tag::N => AttributeValue::N(self.string()?.into_owned()),
+            Tag::B => AttributeValue::B(blob(&self.string()?)?),
+            Tag::Bool => AttributeValue::Bool(self.literal()?),
+            Tag::Null => AttributeValue::Null(self.literal()?),
+            Tag::M => AttributeValue::M(self.av_map(depth + 1)?),
+            Tag::L => {
+                let mut list = Vec::new();
+                self.elements(|r| {
+                    list.push(r.av(depth + 1)?);
+                    Ok(())
+                })?;
+                AttributeValue::L(list)
+            }
+            Tag::Ss => AttributeValue::Ss(strings(self)?),
+            Tag::Ns => AttributeValue::Ns(strings(self)?),
+            Tag::Bs => AttributeValue::Bs(
+                strings(self)?
+                    .iter()
+                    .map(|t| blob(t))
+                    .collect::<Result<_, _>>()?,
+            ),
+            // `tag()` reads only the ten types DynamoDB defines.
+            Tag::Unknown => return Err(self.error("unknown attribute type").into()),
+        };
+        self.eat(b'}')?;
+        Ok(value)
+    }
+
+    fn av_map(&mut self, depth: usize) -> Result<Item, ReadError> {
+        let mut item = Item::new();
+        self.members(|r, name| {
+            let value = r.av(depth)?;
+            item.insert(name.into_owned(), value);
+            Ok(())
+        })?;
+        Ok(item)
+    }
+}
+
+/// A read failed: the bytes were not DynamoDB's JSON, or Python refused an object.
+pub enum ReadError {
+    Wire(WireError),
+    Py(PyErr),
+}
+
+impl From<WireError> for ReadError {
+    fn from(e: WireError) -> Self {
+        ReadError::Wire(e)
+    }
+}
+
+impl From<PyErr> for ReadError {
+    fn from(e: PyErr) -> Self {
+        ReadError::Py(e)
+    }
+}
+
+impl From<ReadError> for PyErr {
+    fn from(e: ReadError) -> PyErr {
+        match e {
+            ReadError::Wire(w) => w.into(),
+            ReadError::Py(p) => p,
+        }
+    }
+}
+
+/// Where the string whose text starts at `from` ends: its closing quote or its first backslash.
+#[inline]
+fn string_end(b: &[u8], from: usize) -> Option<usize> {
+    let rest = b.get(from..)?;
+    // Most strings are short: look at a few bytes directly before paying for a vector search.
+    for (i, &c) in rest.iter().take(16).enumerate() {
+        if c == b'"' || c == b'\\' {
+            return Some(from + i);
+        }
+    }
+    memchr::memchr2(b'"', b'\\', rest.get(16..)?).map(|i| from + 16 + i)
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, WireError> {
+    std::str::from_utf8(bytes).map_err(|e| WireError(format!("invalid UTF-8: {e}")))
+}
+
+/// The items of a response, as the bytes the server sent.
+#[derive(Clone, Debug)]
+pub struct WireItems {
+    body: bytes::Bytes,
+    /// The `[...]` of the items member.
+    array: Range<usize>,
+    /// Per item, in order, attributes whose stored form is not their value (compressed, encrypted)
+    /// as decoded: they replace what the bytes hold. Empty when the page has none.
+    decoded: Vec<Item>,
+}
+
+/// A page's items: read from the response bytes when they were captured, else the SDK's.
+pub enum PageItems {
+    Wire(WireItems),
+    Sdk(Vec<Item>),
+}
+
+/// One item of a page being read: its attributes one by one, each converted as its reader asks.
+pub struct ItemReader<'r, 'a> {
+    reader: &'r mut Reader<'a>,
+    start: usize,
+}
+
+impl<'a> ItemReader<'_, 'a> {
+    /// The S value of attribute `name`, looked up without consuming anything.
+    pub fn peek_string(&self, name: &str) -> Option<Cow<'a, str>> {
+        let mut r = *self.reader;
+        r.pos = self.start;
+        let mut found = None;
+        r.members(|r, member| {
+            if found.is_none() && member == name && r.tag(0)? == Tag::S {
+                found = Some(r.string()?);
+                r.eat(b'}')?;
+            } else {
+                r.skip(0)?;
+            }
+            Ok(())
+        })
+        .ok()?;
+        found
+    }
+
+    /// Calls `each` for every attribute with its name and an `AttrValue` to convert it with.
+    pub fn attributes(
+        &mut self,
+        mut each: impl FnMut(Cow<'a, str>, AttrValue<'_, 'a>) -> Result<(), ReadError>,
+    ) -> Result<(), ReadError> {
+        self.reader.pos = self.start;
+        self.reader.members(|r, name| {
+            each(
+                name,
+                AttrValue {
+                    reader: r,
+                    read: false,
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The item's bytes (valid once its attributes were read).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.reader
+            .bytes()
+            .get(self.start..self.reader.pos)
+            .unwrap_or_default()
+    }
+}
+
+/// One attribute's value, read once by whichever conversion the caller picks; skipped if none.
+pub struct AttrValue<'r, 'a> {
+    reader: &'r mut Reader<'a>,
+    read: bool,
+}
+
+impl<'a> AttrValue<'_, 'a> {
+    pub fn read<'py>(
+        mut self,
+        py: Python<'py>,
+        names: &mut PageCache<'a>,
+        float: bool,
+    ) -> Result<(Tag, Bound<'py, PyAny>), ReadError> {
+        self.read = true;
+        self.reader.py_value(py, names, float, 0)
+    }
+
+    /// The value in the SDK's form (no Python involved).
+    pub fn av(mut self) -> Result<AttributeValue, ReadError> {
+        self.read = true;
+        self.reader.av(0)
+    }
+}
+
+impl Drop for AttrValue<'_, '_> {
+    fn drop(&mut self) {
+        // An attribute nobody converted is stepped over; a malformed one fails the next read.
+        if !self.read {
+            let before = self.reader.pos;
+            if self.reader.skip(0).is_err() {
+                self.reader.pos = before;
+            }
+        }
+    }
+}
+
+impl WireItems {
+    pub fn new(body: bytes::Bytes, array: Range<usize>) -> Self {
+        WireItems {
+            body,
+            array,
+            decoded: Vec::new(),
+        }
+    }
+
+    /// Sets the decoded attributes of each item, in order (see the field).
+    pub fn set_decoded(&mut self, decoded: Vec<Item>) {
+        self.decoded = decoded;
+    }
+
+    /// The decoded attributes of the `index`-th item, if it has any.
+    pub fn decoded(&self, index: usize) -> Option<&Item> {
+        self.decoded.get(index).filter(|d| !d.is_empty())
+    }
+
+    /// Calls `each` for every item of the page, in order.
+    pub fn each_item<'a>(
+        &'a self,
+        mut each: impl FnMut(&mut ItemReader<'_, 'a>) -> Result<(), ReadError>,
+    ) -> Result<(), ReadError> {
+        let bytes = self.body.get(self.array.clone()).unwrap_or_default();
+        let mut r = Reader::new(utf8(bytes)?);
+        r.elements(|r| {
+            r.peek();
+            let start = r.pos;
+            let mut item = ItemReader { reader: r, start };
+            each(&mut item)?;
+            // Attributes the callback did not read (it stopped early) are stepped over.
+            if item.reader.pos == start {
+                item.reader.skip(0)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// One item's `{"name": {"S": ...}, ...}` bytes, in the SDK's form.
+pub fn parse_item(bytes: &[u8]) -> Result<Item, ReadError> {
+    let mut r = Reader::new(utf8(bytes)?);
+    let item = r.av_map(0)?;
+    if r.peek().is_some() {
+        return Err(r.error("trailing bytes after the item").into());
+    }
+    Ok(item)
+}
+
+/// Finds the top-level member `name` (an array) of a JSON object and returns the object without
+/// it, plus the byte range of the array. None when the body is not an object holding that member
+/// as an array: the caller then lets the SDK read the body as it is.
+pub fn split_member(body: &[u8], name: &str) -> Option<(Vec<u8>, Range<usize>)> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut r = Reader::new(text);
+    if !r.open(b'{', b'}').ok()? {
+        return None;
+    }
+    // Where the comma before the current member is, to cut it together with the member.
+    let mut comma_before: Option<usize> = None;
+    loop {
+        r.peek();
+        let member_start = r.pos;
+        let key = r.string().ok()?;
+        r.eat(b':').ok()?;
+        let is_target = key == name && r.peek() == Some(b'[');
+        let value_start = r.pos;
+        if is_target {
+            r.skip_container().ok()?;
+        } else {
+            r.skip(0).ok()?;
+        }
+        let value_end = r.pos;
+        let next = r.peek();
+        if is_target {
+            let cut = match (comma_before, next) {
+                (Some(comma), _) => comma..value_end,
+                // The first member: take the comma after it, if another member follows.
+                (None, Some(b',')) => member_start..r.pos + 1,
+                (None, _) => member_start..value_end,
+            };
+            let mut rest = Vec::with_capacity(body.len() - (cut.end - cut.start));
+            rest.extend_from_slice(&body[..cut.start]);
+            rest.extend_from_slice(&body[cut.end..]);
+            return Some((rest, value_start..value_end));
+        }
+        match next {
+            Some(b',') => {
+                comma_before = Some(r.pos);
+                r.pos += 1;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Python's cyclic garbage collector, paused while a page's objects are built.
+///
+/// Building a page allocates thousands of dicts and lists; each 700 allocations would start a
+/// collection that walks every young object, the page's own half-built items included, and every
+/// tenth of those walks the older ones again. None of these objects can be garbage while they are
+/// being built, so those walks are pure cost (a seventh of a page's CPU when measured). The
+/// collector resumes, as it was, when the guard drops.
+pub struct GcPause {
+    was_enabled: bool,
+}
+
+impl GcPause {
+    pub fn new(_py: Python<'_>) -> Self {
+        // SAFETY: called with the GIL held (the token proves it); returns the previous state.
+        let previous = unsafe { pyo3::ffi::PyGC_Disable() };
+        GcPause {
+            was_enabled: previous == 1,
+        }
+    }
+}
+
+impl Drop for GcPause {
+    fn drop(&mut self) {
+        if self.was_enabled {
+            // SAFETY: the guard lives inside a conversion that holds the GIL.
+            unsafe {
+                pyo3::ffi::PyGC_Enable();
+            }
+        }
+    }
+}
+
+/// Plain dicts of a page's items.
+pub fn items_to_dicts<'py>(
+    py: Python<'py>,
+    items: &WireItems,
+    list: &Bound<'py, PyList>,
+) -> PyResult<()> {
+    let mut names = PageCache::new();
+    let mut index = 0;
+    items.each_item(|item| {
+        let decoded = items.decoded(index);
+        index += 1;
+        let dict = PyDict::new(py);
+        item.attributes(|name, value| {
+            let key = names.get(py, &name);
+            match decoded.and_then(|d| d.get(name.as_ref())) {
+                Some(av) => dict.set_item(key, super::av_to_py(py, av)?)?,
+                None => dict.set_item(key, value.read(py, &mut names, false)?.1)?,
+            }
+            Ok(())
+        })?;
+        list.append(dict)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Attribute names repeat on every item of a page: one Python string per distinct name.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0 ^ 0xcbf2_9ce4_8422_2325;
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Python objects for the texts that repeat across a page's items: attribute names, and numbers
+/// that are not small ints (`Decimal("38.7223")` costs a parse per item; shared, it costs one per
+/// page). Both are immutable in Python, so sharing them is invisible to callers.
+pub struct PageCache<'a> {
+    names: HashMap<&'a str, Py<PyString>, BuildHasherDefault<NameHasher>>,
+    numbers: HashMap<&'a str, Py<PyAny>, BuildHasherDefault<NameHasher>>,
+}
+
+/// A page with more distinct texts than this is not made of repeating items; stop remembering.
+const MAX_REMEMBERED: usize = 2048;
+
+impl<'a> PageCache<'a> {
+    pub fn new() -> Self {
+        PageCache {
+            names: HashMap::default(),
+            numbers: HashMap::default(),
+        }
+    }
+
+    // By reference to a Cow, not &str: only a name borrowed from the page may be remembered.
+    #[allow(clippy::ptr_arg)]
+    pub fn get<'py>(&mut self, py: Python<'py>, name: &Cow<'a, str>) -> Bound<'py, PyString> {
+        match name {
+            Cow::Borrowed(s) if s.len() <= 64 => {
+                if let Some(p) = self.names.get(s) {
+                    return p.bind(py).clone();
+                }
+                let p = PyString::new(py, s);
+                if self.names.len() < MAX_REMEMBERED {
+                    self.names.insert(s, p.clone().unbind());
+                }
+                p
+            }
+            other => PyString::new(py, other),
+        }
+    }
+
+    #[allow(clippy::ptr_arg)] // as for `get`: borrowed texts only are remembered
+    fn number<'py>(&mut self, py: Python<'py>, text: &Cow<'a, str>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(v) = small_int(text) {
+            return Ok(v.into_pyobject(py)?.into_any());
+        }
+        let Cow::Borrowed(s) = text else {
+            return n_to_py(py, text);
+        };
+        if let Some(p) = self.numbers.get(s) {
+            return Ok(p.bind(py).clone());
+        }
+        let p = n_to_py(py, s)?;
+        if self.numbers.len() < MAX_REMEMBERED {
+            self.numbers.insert(s, p.clone().unbind());
+        }
+        Ok(p)
+    }
+}
+
+fn decode_b64(text: &str) -> Result<Vec<u8>, WireError> {
+    aws_smithy_types::base64::decode(text)
+        .map_err(|e| WireError(format!("invalid base64 binary: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(body: &[u8]) -> Result<Item, String> {
+        parse_item(body).map_err(|e| match e {
+            ReadError::Wire(w) => w.to_string(),
+            ReadError::Py(p) => p.to_string(),
+        })
+    }
+
+    #[test]
+    fn reads_every_type_and_escape() {
+        let body =
+            br#"{"s":{"S":"a\"b\\c\u00e9\ud83d\ude00/"},"n":{"N":"-1.50E+3"},"b":{"B":"AAE="},
+            "t":{"BOOL":true},"z":{"NULL":true},"m":{"M":{"x":{"L":[{"N":"1"},{"SS":["p","q"]}]}}},
+            "ns":{"NS":["1","2"]},"bs":{"BS":["AA=="]},"e":{"M":{}},"l":{"L":[]}}"#;
+        let item = read(body).unwrap();
+        assert_eq!(item["s"], AttributeValue::S("a\"b\\cé😀/".into()));
+        assert_eq!(item["n"], AttributeValue::N("-1.50E+3".into()));
+        assert_eq!(item["b"], AttributeValue::B(Blob::new(vec![0, 1])));
+        assert_eq!(item["t"], AttributeValue::Bool(true));
+        assert_eq!(item["z"], AttributeValue::Null(true));
+        assert_eq!(item["e"], AttributeValue::M(Item::new()));
+        assert_eq!(item["l"], AttributeValue::L(vec![]));
+        assert_eq!(item["ns"], AttributeValue::Ns(vec!["1".into(), "2".into()]));
+        assert_eq!(item["bs"], AttributeValue::Bs(vec![Blob::new(vec![0])]));
+        assert_eq!(
+            item["m"],
+            AttributeValue::M(Item::from([(
+                "x".to_owned(),
+                AttributeValue::L(vec![
+                    AttributeValue::N("1".into()),
+                    AttributeValue::Ss(vec!["p".into(), "q".into()])
+                ])
+            )]))
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_items() {
+        for bad in [
+            &br#"{"a":{"X":"1"}}"#[..],
+            br#"{"a":{"S":"1"}"#,
+            br#"{"a":{"S":"1","N":"2"}}"#,
+            br#"{"a":{"S":"\ud800"}}"#,
+            br#"{"a":{"S":"\q"}}"#,
+            br#"{"a":{"S":"\u12"}}"#,
+            br#"{"a":{"BOOL":maybe}}"#,
+            br#"{"a":{"B":"***"}}"#,
+            br#"{"a":{"S":"x"}} extra"#,
+            b"{\"a\":{\"S\":\"\xff\"}}",
+        ] {
+            assert!(read(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        let deep = format!(
+            "{{\"a\":{}{{\"S\":\"x\"}}{}}}",
+            "{\"L\":[".repeat(100),
+            "]}".repeat(100)
+        );
+        assert!(read(deep.as_bytes())
+            .unwrap_err()
+            .contains("nested too deeply"));
+    }
+
+    #[test]
+    fn splits_the_member_out_wherever_it_is() {
+        let cases: [(&[u8], &[u8]); 4] = [
+            (
+                br#"{"Items":[{"a":{"S":"x"}}],"Count":1}"#,
+                br#"{"Count":1}"#,
+            ),
+            (
+                br#"{"Count":1, "Items" : [{"a":{"S":"x"}}] }"#,
+                br#"{"Count":1 }"#,
+            ),
+            (
+                br#"{"A":{"Items":[]},"Items":[{"a":{"S":"x"}}],"C":2}"#,
+                br#"{"A":{"Items":[]},"C":2}"#,
+            ),
+            (br#"{"Items":[{"a":{"S":"x"}}]}"#, br#"{}"#),
+        ];
+        for (body, rest) in cases {
+            let (got, range) = split_member(body, "Items").unwrap();
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(rest));
+            let items = WireItems::new(bytes::Bytes::copy_from_slice(body), range);
+            let mut seen = Vec::new();
+            let ok = items.each_item(|item| {
+                assert_eq!(item.peek_string("a").as_deref(), Some("x"));
+                item.attributes(|name, _value| {
+                    seen.push(name.into_owned());
+                    Ok(())
+                })?;
+                assert_eq!(item.bytes(), br#"{"a":{"S":"x"}}"#);
+                Ok(())
+            });
+            assert!(ok.is_ok());
+            assert_eq!(seen, ["a"]);
+        }
+        assert!(split_member(br#"{"Count":0}"#, "Items").is_none());
+        assert!(split_member(br#"{"Items":{}}"#, "Items").is_none());
+        assert!(split_member(b"not json", "Items").is_none());
+    }
+}
