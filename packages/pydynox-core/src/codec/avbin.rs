@@ -295,7 +295,7 @@ mod tests {
         assert!(decode(&[S, 1, b'a', 0]).is_err());
         assert!(decode(&[S, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
         assert!(decode(&[L, 0x80, 0x80, 0x80, 0x01]).is_err());
-        let mut deep = vec![L, 1].repeat(40);
+        let mut deep = [L, 1].repeat(40);
         deep.push(NULL);
         assert!(decode(&deep).is_err());
         assert!(decode(&[S, 2, 0xff, 0xfe]).is_err());
