@@ -113,6 +113,52 @@ async def test_each_write_encrypts_anew_and_an_unchanged_value_is_not_rewritten(
     assert (await twin(Patient).get(pk="p1", sk="a")).ssn == "new"
 
 
+async def test_an_instance_loaded_from_a_query_page_saves_only_what_changed(
+    twin: ModelTwin, Patient: Any, boto: Any, table_name: str, aws_client: DynamoDBClient, kms_key: str
+) -> None:
+    """Query pages are read from the response bytes; the decrypted values stand in for the stored
+    ones in the instance's snapshot, so the next save's diff compares values, not ciphertexts."""
+    await twin(Patient(pk="p1", sk="a", name="Ana", ssn="same", record={"v": 1})).save()
+    stored = raw_item(boto, table_name, "p1", sk="a")
+    assert stored is not None
+
+    (loaded,) = await twin(Patient).query(partition_key="p1")
+    assert (loaded.ssn, loaded.record) == ("same", {"v": 1})
+    loaded.visits = 7
+    loaded.record["v"] = 2  # an in-place change of a decrypted value is a change too
+    await twin(loaded).save()
+    after = raw_item(boto, table_name, "p1", sk="a")
+    assert after is not None
+    assert after["visits"] == {"N": "7"}
+    assert after["ssn"] == stored["ssn"], "an unchanged encrypted value is not encrypted again"
+    assert after["record"] != stored["record"]
+    assert set(after["record"]) == {"B"}
+
+    (again,) = await twin(Patient).scan()
+    assert (again.ssn, again.record, again.visits) == ("same", {"v": 2}, 7)
+    again.ssn = "changed"
+    await twin(again).save()
+    assert raw_item(boto, table_name, "p1", sk="a")["ssn"] != stored["ssn"]
+    assert (await twin(Patient).get(pk="p1", sk="a")).ssn == "changed"
+
+    class Ingest(Model):
+        model_config = ModelConfig(table=table_name, client=aws_client)
+        pk = StringAttribute(partition_key=True)
+        sk = StringAttribute(sort_key=True)
+        name = StringAttribute()
+        ssn = EncryptedAttribute(kms_key, mode=EncryptionMode.WriteOnly, context=CONTEXT)
+
+    written = raw_item(boto, table_name, "p1", sk="a")
+    assert written is not None
+    (ingested,) = await twin(Ingest).query(partition_key="p1")
+    assert isinstance(ingested.ssn, EncryptedValue)
+    assert ingested.ssn.ciphertext == written["ssn"]["B"]
+    ingested.name = "Ana M."
+    await twin(ingested).save(full_replace=True)
+    kept = raw_item(boto, table_name, "p1", sk="a")
+    assert kept is not None and kept["ssn"] == written["ssn"], "a WriteOnly value is kept as read"
+
+
 async def test_update_sets_and_removes_encrypted_values(
     twin: ModelTwin, Patient: Any, boto: Any, table_name: str
 ) -> None:
