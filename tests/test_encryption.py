@@ -14,9 +14,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pydynox import BatchWriter, DynamoDBClient, Model, ModelConfig, Transaction, transact_get
+from pydynox import (
+    BatchWriter,
+    Collection,
+    DynamoDBClient,
+    Model,
+    ModelConfig,
+    Transaction,
+    transact_get,
+)
 from pydynox._core import aws_stats
 from pydynox.attributes import (
+    CompressedAttribute,
     DataKeyCache,
     EncryptedAttribute,
     EncryptedValue,
@@ -470,3 +479,58 @@ async def test_a_subclass_with_its_own_encrypted_attribute_decrypts_through_its_
     assert [type(p).__name__ for p in people] == ["Person", "Employee"]
     assert people[1].salary == Decimal("5100.50")
     assert (await twin(Person).get(pk="org", sk="2")).salary == Decimal("5100.50")
+
+
+async def test_a_collection_decodes_each_item_by_its_own_model(
+    table_name: str, aws_client: DynamoDBClient, kms_key: str, boto: Any
+) -> None:
+    class Customer(Model):
+        model_config = ModelConfig(table=table_name, client=aws_client)
+        pk = StringAttribute(partition_key=True, template="CUSTOMER#{customer_id}")
+        sk = StringAttribute(sort_key=True, template="PROFILE")
+        customer_id = StringAttribute()
+        ssn = EncryptedAttribute(kms_key)
+
+    class Order(Model):
+        model_config = ModelConfig(table=table_name, client=aws_client)
+        pk = StringAttribute(partition_key=True, template="CUSTOMER#{customer_id}")
+        sk = StringAttribute(sort_key=True, template="ORDER#{order_id}")
+        customer_id = StringAttribute()
+        order_id = StringAttribute()
+        notes = CompressedAttribute(min_size=1)
+        card = EncryptedAttribute(kms_key)
+
+    await Customer.create_table(wait=True)
+    await Customer(customer_id="7", ssn="123-45-6789").save()
+    for i in range(3):
+        await Order(
+            customer_id="7", order_id=str(i), notes="leave at the door " * 20, card=f"card-{i}"
+        ).save()
+    stored = raw_item(boto, table_name, "CUSTOMER#7", sk="ORDER#1")
+    assert stored is not None and set(stored["notes"]) == {"B"} and set(stored["card"]) == {"B"}
+
+    before = aws_stats()
+    result = await Collection(Customer, Order).fetch(customer_id="7")
+    assert [c.ssn for c in result[Customer]] == ["123-45-6789"]
+    assert [(o.card, o.notes) for o in result[Order]] == [
+        (f"card-{i}", "leave at the door " * 20) for i in range(3)
+    ]
+    assert stats_delta(before)["kms_decrypt"] <= 1, "one data key encrypted all four values"
+
+    stored_before = raw_item(boto, table_name, "CUSTOMER#7", sk="ORDER#0")
+    assert stored_before is not None
+
+    def sync_side() -> None:
+        synced = Collection(Customer, Order).sync_fetch(customer_id="7")
+        order = synced[Order][0]
+        assert order.card == "card-0"
+        order.notes = "ring twice"
+        order.sync_save()
+
+    await asyncio.to_thread(sync_side)
+    after = raw_item(boto, table_name, "CUSTOMER#7", sk="ORDER#0")
+    assert after is not None and after["card"] == stored_before["card"], (
+        "the unchanged card was not re-encrypted"
+    )
+    assert after["notes"] != stored_before["notes"]
+    assert (await Order.get(customer_id="7", order_id="0")).notes == "ring twice"
