@@ -168,6 +168,20 @@ async def test_an_instance_loaded_from_a_query_page_saves_only_what_changed(
     assert kept is not None and kept["ssn"] == written["ssn"], "a WriteOnly value is kept as read"
 
 
+async def test_parallel_scans_decrypt_every_segment(Patient: Any) -> None:
+    for i in range(12):
+        await Patient(pk=f"p{i}", sk="a", ssn=f"ssn-{i}", record=[i]).save()
+    items, _ = await Patient.parallel_scan(3)
+    assert sorted(p.ssn for p in items) == sorted(f"ssn-{i}" for i in range(12))
+    rows = [row async for row in Patient.parallel_scan(4, as_dict=True, page_size=2)]
+    assert sorted((r["ssn"], r["record"]) for r in rows) == sorted((f"ssn-{i}", [i]) for i in range(12))
+
+    def blocking() -> list[Any]:
+        return Patient.sync_parallel_scan(2).all()
+
+    assert sorted(p.record[0] for p in await asyncio.to_thread(blocking)) == list(range(12))
+
+
 async def test_update_sets_and_removes_encrypted_values(
     twin: ModelTwin, Patient: Any, boto: Any, table_name: str
 ) -> None:
