@@ -12,6 +12,7 @@ mod convert;
 mod errors;
 mod events;
 mod local;
+mod loop_inbox;
 mod model;
 mod ops;
 mod rate_limit;
