@@ -483,6 +483,26 @@ def test_loop_without_add_reader_still_gets_results(client: DynamoDBClient, tabl
         loop.close()
 
 
+def test_uvloop_gets_results_and_cancels(proxy: FaultProxy, table: str) -> None:
+    """uvicorn[standard] serves FastAPI on uvloop: the same bridge, on its loop."""
+    uvloop = pytest.importorskip("uvloop")
+    client = make_client(proxy.endpoint_url)
+    client.sync_put_item(table, {**KEY, "v": "uvloop"})
+
+    async def scenario() -> list[Any]:
+        assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+        proxy.delay("GetItem", 5.0, times=1)
+        slow = asyncio.ensure_future(client.get_item(table, KEY))
+        await asyncio.sleep(0.3)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        return await asyncio.wait_for(asyncio.gather(*(client.get_item(table, KEY) for _ in range(50))), 30)
+
+    for _ in range(2):  # a second loop gets its own wake-up socket
+        assert uvloop.run(scenario()) == [{**KEY, "v": "uvloop"}] * 50
+
+
 def test_results_wait_while_the_loop_thread_is_busy(client: DynamoDBClient, table: str) -> None:
     """Operations finish while the loop thread runs Python without yielding; the results are
     delivered once it yields, all of them, in one drain or several."""
