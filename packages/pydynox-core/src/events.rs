@@ -325,6 +325,36 @@ pub struct OperationMetrics {
 
 #[pymethods]
 impl OperationMetrics {
+    /// The totals of several calls that together made one logical read (a parallel scan's pages):
+    /// capacity, counts and attempts summed, `duration_ms` the wall time the caller measured, and no
+    /// request id (there were several).
+    #[staticmethod]
+    fn _total(parts: Vec<PyRef<'_, OperationMetrics>>, duration_ms: f64) -> OperationMetrics {
+        fn add<T: std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            }
+        }
+        let mut total = OperationMetrics {
+            duration_ms,
+            consumed_rcu: None,
+            consumed_wcu: None,
+            request_id: None,
+            items_count: None,
+            scanned_count: None,
+            attempts: 0,
+        };
+        for part in &parts {
+            total.consumed_rcu = add(total.consumed_rcu, part.consumed_rcu);
+            total.consumed_wcu = add(total.consumed_wcu, part.consumed_wcu);
+            total.items_count = add(total.items_count, part.items_count);
+            total.scanned_count = add(total.scanned_count, part.scanned_count);
+            total.attempts += part.attempts;
+        }
+        total
+    }
+
     fn __repr__(&self) -> String {
         let request_id = repr_str(self.request_id.as_deref());
         format!(
