@@ -589,7 +589,8 @@ pub fn dispatch_later(py: Python<'_>, event: OperationEvent) -> PyResult<Py<PyAn
 
 /// An optional number as Python's repr spells it (`None`, `1.0`, `3`), not Rust's `Some(1.0)`.
 fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "None".to_owned(), |v| format!("{v:?}"))
+    v.as_ref()
+        .map_or_else(|| "None".to_owned(), |v| format!("{v:?}"))
 }
 
 /// An optional string as Python's repr spells it: `None` or `'text'` (quotes escaped as Python does).
@@ -597,7 +598,11 @@ fn repr_str(v: Option<&str>) -> String {
     match v {
         None => "None".to_owned(),
         Some(s) => {
-            let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+            let quote = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
             let mut out = String::with_capacity(s.len() + 2);
             out.push(quote);
             for c in s.chars() {

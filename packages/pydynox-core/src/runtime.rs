@@ -291,12 +291,7 @@ fn panic_to_pyerr(panic: Box<dyn std::any::Any + Send>) -> PyErr {
 }
 
 /// On the loop thread: resolves `future`, inside `context` when the caller's context was captured.
-fn deliver(
-    py: Python<'_>,
-    future: Py<PyAny>,
-    completion: Completion,
-    context: Option<Py<PyAny>>,
-) {
+fn deliver(py: Python<'_>, future: Py<PyAny>, completion: Completion, context: Option<Py<PyAny>>) {
     let (ok, value) = match completion.result {
         Ok(v) => (true, v),
         Err(e) => (false, e.into_value(py).into_any()),
