@@ -473,7 +473,7 @@ impl OperationEvent {
     fn __repr__(&self) -> String {
         format!(
             "OperationEvent(operation={}, table={}, duration={:.6}, attempts={}, error_code={})",
-            repr_str(Some(&self.operation)),
+            repr_str(Some(self.operation)),
             repr_str(self.table.as_deref()),
             self.duration,
             self.attempts,
