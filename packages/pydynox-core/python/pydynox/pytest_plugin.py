@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from pydynox._warnings import in_process_setup
 from pydynox.client import DynamoDBClient
 from pydynox.config import clear_default_client, get_default_client, set_default_client
-from pydynox._warnings import in_process_setup
 from pydynox.local import LocalEngine
 
 __all__ = ["MemoryBackend"]
