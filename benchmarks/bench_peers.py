@@ -4,6 +4,7 @@ Run from the repository root::
 
     uv run --no-sync python benchmarks/bench_peers.py            # full run
     uv run --no-sync python benchmarks/bench_peers.py --quick    # short run
+    uv run --no-sync python benchmarks/bench_peers.py --server local   # against `pydynox local`
 
 One moto server (a child process) holds one partition of 1000 items of ~1 KB (the items of
 bench_client.py). Each library runs in its own worker interpreter, started by this script:
@@ -16,7 +17,9 @@ bench_client.py). Each library runs in its own worker interpreter, started by th
 Three workloads: a 1000-item query (one partition) into model instances (dicts for boto3/aioboto3), a
 1000-item batch write, and 2000 gets with 100 in flight. ``time.process_time_ns()`` of a worker counts
 that worker's CPU only (its Python code, its Rust runtime threads, its pool threads); moto's CPU is in
-another process, so wall time is mostly moto's. See benchmarks/README.md.
+another process, so wall time is mostly moto's. ``--server local`` shares ``pydynox local`` (our engine,
+in a child process) instead: it answers in microseconds, so wall times show the clients. See
+benchmarks/README.md.
 
 The module imports only the standard library at the top (plus its sibling bench_hydration.py, which does
 the same): the workers run it in interpreters that do not have this repository's packages.
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import json
 import os
@@ -636,6 +640,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="run nothing: redraw the plots and rewrite docs/benchmarks.md from this run's JSON",
     )
+    parser.add_argument(
+        "--server",
+        choices=("moto", "local"),
+        default="moto",
+        help="the shared endpoint: moto's server (the published run) or `pydynox local`, a fast server "
+        "whose wall times show the clients rather than the server; a local run writes "
+        "results/peers-local-latest.json and is not published (default: %(default)s)",
+    )
     parser.add_argument("--gets", type=int, default=2000, help="gets per concurrent burst (%(default)s)")
     parser.add_argument("--in-flight", type=int, default=100, help="gets in flight (%(default)s)")
     # Worker mode (internal).
@@ -682,22 +694,34 @@ def main(argv: list[str] | None = None) -> int:
     try:  # the items come from bench_client.py, which needs this repository's pydynox and boto3
         import boto3
         from bench_client import make_item
+        from support.local_server import local_process
         from support.moto_server import MotoServer
     except ImportError as exc:
         print(f"!! this interpreter cannot import bench_client.py's helpers ({exc}); run it with uv run")
         return 1
 
-    print(f"pydynox peer benchmark ({'quick' if args.quick else 'full'} run)")
-    server = MotoServer().start()
+    print(f"pydynox peer benchmark ({'quick' if args.quick else 'full'} run, {args.server} server)")
+    server_cm: contextlib.AbstractContextManager[Any]
+    if args.server == "local":
+        server_cm = local_process()
+        if args.json == HERE / "results" / "peers-latest.json":
+            args.json = HERE / "results" / "peers-local-latest.json"
+    else:
+        server_cm = MotoServer()
     raw: list[dict[str, Any]] = []
     failures: list[str] = []
     counts: dict[str, dict[str, int]] = {}
-    try:
-        args.endpoint = server.endpoint_url
+    with server_cm as started_server:
+        if args.server == "local":
+            proc, args.endpoint = started_server
+            print(f"  pydynox local at {args.endpoint} (pid {proc.pid})")
+        else:
+            args.endpoint = started_server.endpoint_url
+            print(f"  moto server at {args.endpoint} (pid {started_server.pid})")
+        endpoint = args.endpoint
         args.table = f"peers-{uuid.uuid4().hex[:10]}"
-        print(f"  moto server at {server.endpoint_url} (pid {server.pid})")
         t0 = time.perf_counter()
-        dataset = hyd.seed(server.endpoint_url, args.table)
+        dataset = hyd.seed(endpoint, args.table)
         print(
             f"  seeded {dataset['items']} items of {dataset['item_size_bytes_min']}-"
             f"{dataset['item_size_bytes_max']} B ({dataset['query_pages']} query page(s)) "
@@ -730,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
         # this interpreter).
         checker = boto3.session.Session(
             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION
-        ).client("dynamodb", endpoint_url=server.endpoint_url)
+        ).client("dynamodb", endpoint_url=endpoint)
         for result in raw:
             for path, parts in result["partitions"].items():
                 for part in parts:
@@ -739,8 +763,6 @@ def main(argv: list[str] | None = None) -> int:
                     by[part] = n
                     if n != ITEMS:
                         failures.append(f"{result['label']} {path}: partition {part} holds {n}, not {ITEMS}")
-    finally:
-        server.stop()
     elapsed = time.perf_counter() - started
 
     # Merge the rounds: {(workload, label, path): [[cpu_ns, wall_ns], ...]}.
@@ -823,9 +845,13 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print()
     print("Client CPU = time.process_time() of the worker process (all its threads: the Rust runtime's,")
-    print("the thread pools'); moto runs in another process. Wall time is moto-bound: moto is a slow")
-    print("Python server (it closes every connection and shares the machine's cores with the client), so")
-    print("wall time measures moto, not the client; it is shown to put the CPU figures in context.")
+    if args.server == "moto":
+        print("the thread pools'); moto runs in another process. Wall time is moto-bound: moto is a slow")
+        print("Python server (it closes every connection and shares the machine's cores with the client),")
+        print("so wall time measures moto, not the client; it is shown to put the CPU figures in context.")
+    else:
+        print("the thread pools'); `pydynox local` runs in another process on the same two cores. It")
+        print("answers in microseconds, so wall time is mostly the client's own work.")
     print("vs boto3 = CPU relative to the boto3 (resource API) row of the same workload (lower is better);")
     print("vs 1.8.0 = CPU relative to pydynox 1.8.0 on the same path.")
     numbers = []
@@ -851,6 +877,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "server": args.server,
         "rounds": rounds,
         "reps_per_round": reps,
         "conc_reps_per_round": conc_reps,
@@ -877,8 +904,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nJSON written to {args.json}")
     if failures:
         return 1
-    if args.quick or args.no_report:
-        print("Not published (a --quick or --no-report run); docs/benchmarks.md is unchanged.")
+    if args.quick or args.no_report or args.server != "moto":
+        print("Not published (a --quick, --no-report or --server local run): docs/benchmarks.md unchanged.")
         return 0
     return publish(args.json)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -179,10 +180,21 @@ async def test_batch_write_gives_up_on_persistent_throttling_with_the_cause(
 ) -> None:
     api = Twin(make_client(proxy.endpoint_url, max_attempts=1), mode)
     proxy.throttle("BatchWriteItem", times=50)
-    puts = [item(i) for i in range(10)]
+    # Values of every kind: the failed chunk is read back from the body the SDK sent, so what is
+    # reported must be exactly what was given, not an approximation of it.
+    extra = {
+        "dec": Decimal("12.5000"),
+        "big": 10**30,
+        "text": 'quote " backslash \\ newline \n é 😀',
+        "blob": b"\x00\xff",
+        "tags": {"x", "y"},
+        "nums": {1, 2},
+        "nested": {"l": [None, True, {"deep": "v"}]},
+    }
+    puts = [item(i, **extra) for i in range(10)]
     with pytest.raises(UnprocessedItemsException) as info:
         await api.batch_write(table, put_items=puts, max_retries=1)
-    assert sorted(k(p) for p in info.value.put_items) == sorted(k(p) for p in puts)
+    assert sorted(info.value.put_items, key=k) == sorted(puts, key=k)
     assert info.value.cause is not None
     assert info.value.cause.code == "ProvisionedThroughputExceededException"
     assert stored(boto, table) == {}

@@ -368,3 +368,16 @@ def test_events_never_carry_values(
     for event in recorded:
         for text in _everything_in(event):
             assert SECRET not in text, text
+
+
+def test_reprs_read_as_python(client: DynamoDBClient, table: str, recorded: list[OperationEvent]) -> None:
+    metrics = client.sync_put_item(table, ITEM)
+    text = repr(metrics)
+    assert text.startswith("OperationMetrics(duration_ms=")
+    assert "Some(" not in text
+    assert "items_count=None" in text
+    assert f"attempts={metrics.attempts}" in text
+    assert (f"request_id='{metrics.request_id}'" if metrics.request_id else "request_id=None") in text
+    event = recorded[-1]
+    assert repr(event).startswith(f"OperationEvent(operation='PutItem', table='{table}', duration=")
+    assert repr(event).endswith("error_code=None)")

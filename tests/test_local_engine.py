@@ -81,6 +81,19 @@ def test_factory_makes_independent_backends(pydynox_memory_backend_factory: Any)
     assert second.client.sync_get_item("fixture-counters", {"pk": "one"}) is None
 
 
+async def test_factory_seeds_inside_an_async_test_without_warning(
+    pydynox_memory_backend_factory: Any,
+) -> None:
+    # pytest runs with filterwarnings=error: a blocking-call warning would fail this test.
+    backend = pydynox_memory_backend_factory(models=[Counter], items=[Counter(pk="async", n=3)])
+    got = await Counter.get(pk="async")
+    assert got is not None and got.n == 3
+    assert await backend.client.get_item("fixture-counters", {"pk": "async"}) is not None
+    # Outside seeding, a blocking call in the loop still warns.
+    with pytest.warns(RuntimeWarning, match="blocking pydynox sync_ call"):
+        backend.client.sync_get_item("fixture-counters", {"pk": "async"})
+
+
 @pytest.fixture
 def engine(pydynox_memory_backend: MemoryBackend) -> MemoryBackend:
     pydynox_memory_backend.client.sync_create_table("faults", partition_key=("pk", "S"), wait=True)

@@ -188,6 +188,46 @@ async def test_setting_an_attribute_to_none_and_saving_removes_it(
     assert raw["name"] == {"S": "Ana"}
 
 
+@pytest.mark.parametrize("read", ["get", "scan"])
+@pytest.mark.parametrize("full_replace", [False, True])
+async def test_stored_nulls_survive_a_save(
+    twin: ModelTwin, User: Any, boto: Any, table_name: str, read: str, full_replace: bool
+) -> None:
+    """A NULL loads as None; saving the instance must not turn it into a missing attribute, whether
+    the attribute is declared (nickname) or not (legacy), by an update or by a whole put."""
+    boto.put_item(
+        TableName=table_name,
+        Item={
+            "pk": {"S": "n1"},
+            "name": {"S": "Ana"},
+            "nickname": {"NULL": True},
+            "legacy": {"NULL": True},
+            "gone": {"S": "soon"},
+        },
+    )
+    if read == "get":
+        user = await twin(User).get(pk="n1")
+    else:
+        [user] = await twin(User).scan()  # read from the response bytes
+    assert user.nickname is None
+    user.name = "Bea"
+    await twin(user).save(full_replace=full_replace)
+    raw = raw_item(boto, table_name, "n1")
+    assert raw is not None
+    assert raw["name"] == {"S": "Bea"}
+    assert raw["nickname"] == {"NULL": True}
+    assert raw["legacy"] == {"NULL": True}
+    assert raw["gone"] == {"S": "soon"}
+
+    # A real value replaces the NULL; None after that removes the attribute as usual.
+    user.nickname = "B"
+    await twin(user).save()
+    assert raw_item(boto, table_name, "n1")["nickname"] == {"S": "B"}
+    user.nickname = None
+    await twin(user).save()
+    assert "nickname" not in raw_item(boto, table_name, "n1")
+
+
 async def test_a_smart_save_of_an_item_deleted_meanwhile_puts_it_whole(
     twin: ModelTwin, User: Any, boto: Any, table_name: str
 ) -> None:

@@ -215,6 +215,25 @@ async def test_parallel_scan_awaited_gives_items_and_metrics(big: Any) -> None:
     assert metrics is not None
 
 
+async def test_parallel_scan_metrics_are_the_totals_of_every_page(big: Any, mode: str) -> None:
+    """Several pages per segment: the metrics add up all of them, not the last page's."""
+    if mode == "async":
+        scan = big.parallel_scan(4, page_size=40, filter_condition=big.n < 100)
+        items = await scan.all()
+    else:
+        scan = big.sync_parallel_scan(4, page_size=40, filter_condition=big.n < 100)
+        items = await asyncio.to_thread(scan.all)
+    assert len(items) == 100
+    metrics = scan.metrics
+    assert metrics is not None
+    assert metrics.scanned_count == BIG_ITEMS  # every item of the table was read, by some page
+    assert metrics.items_count == 100
+    # At least one page per segment plus the pages of 40: far more than one request.
+    assert metrics.attempts >= BIG_ITEMS // 40
+    assert metrics.request_id is None
+    assert metrics.duration_ms > 0
+
+
 async def test_stopping_a_parallel_scan_early_stops_the_segments(big: Any) -> None:
     seen = 0
     stream = big.parallel_scan(4, page_size=10).__aiter__()

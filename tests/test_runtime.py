@@ -417,6 +417,105 @@ def test_client_works_on_successive_event_loops(client: DynamoDBClient, table: s
     assert client.sync_get_item(table, KEY) == {**KEY, "v": "second"}
 
 
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_finished_loops_release_their_wakeup_sockets(client: DynamoDBClient, table: str) -> None:
+    """Each loop gets one wake-up socket pair for finished operations; it goes with the loop."""
+    import gc
+
+    async def burst(n: int) -> list[Any]:
+        return await asyncio.gather(*(client.get_item(table, KEY) for _ in range(n)))
+
+    asyncio.run(burst(5))
+    gc.collect()
+    before = open_fds()
+    for _ in range(20):
+        assert asyncio.run(burst(20)) == [client.sync_get_item(table, KEY)] * 20
+    gc.collect()
+    assert open_fds() <= before
+
+
+def test_loops_in_several_threads_each_get_their_own_results(client: DynamoDBClient, table: str) -> None:
+    items = {t: [{"pk": f"thread{t}", "sk": f"{i:03d}", "n": i} for i in range(40)] for t in range(4)}
+    for batch in items.values():
+        client.sync_batch_write(table, put_items=batch)
+    results: dict[int, list[Any]] = {}
+    errors: list[BaseException] = []
+
+    def run(t: int) -> None:
+        async def gets() -> list[Any]:
+            keys = [{"pk": it["pk"], "sk": it["sk"]} for it in items[t]]
+            return await asyncio.gather(*(client.get_item(table, k) for k in keys))
+
+        try:
+            results[t] = asyncio.run(gets())
+        except BaseException as exc:  # reported below, with the thread's number
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in items]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert errors == []
+    assert results == items
+
+
+class NoReaderLoop(asyncio.SelectorEventLoop):
+    """A loop that cannot watch file descriptors, as Windows' proactor loop cannot."""
+
+    def add_reader(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+
+def test_loop_without_add_reader_still_gets_results(client: DynamoDBClient, table: str) -> None:
+    async def burst() -> list[Any]:
+        assert isinstance(asyncio.get_running_loop(), NoReaderLoop)
+        await client.put_item(table, {**KEY, "v": "no reader"})
+        return await asyncio.gather(*(client.get_item(table, KEY) for _ in range(50)))
+
+    loop = NoReaderLoop()
+    try:
+        assert loop.run_until_complete(asyncio.wait_for(burst(), 30)) == [{**KEY, "v": "no reader"}] * 50
+    finally:
+        loop.close()
+
+
+def test_uvloop_gets_results_and_cancels(proxy: FaultProxy, table: str) -> None:
+    """uvicorn[standard] serves FastAPI on uvloop: the same bridge, on its loop."""
+    uvloop = pytest.importorskip("uvloop")
+    client = make_client(proxy.endpoint_url)
+    client.sync_put_item(table, {**KEY, "v": "uvloop"})
+
+    async def scenario() -> list[Any]:
+        assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+        proxy.delay("GetItem", 5.0, times=1)
+        slow = asyncio.ensure_future(client.get_item(table, KEY))
+        await asyncio.sleep(0.3)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        return await asyncio.wait_for(asyncio.gather(*(client.get_item(table, KEY) for _ in range(50))), 30)
+
+    for _ in range(2):  # a second loop gets its own wake-up socket
+        assert uvloop.run(scenario()) == [{**KEY, "v": "uvloop"}] * 50
+
+
+def test_results_wait_while_the_loop_thread_is_busy(client: DynamoDBClient, table: str) -> None:
+    """Operations finish while the loop thread runs Python without yielding; the results are
+    delivered once it yields, all of them, in one drain or several."""
+
+    async def scenario() -> list[Any]:
+        tasks = [asyncio.ensure_future(client.get_item(table, KEY)) for _ in range(30)]
+        time.sleep(0.5)  # holds the loop thread (and the GIL, in slices) while the gets complete
+        return await asyncio.wait_for(asyncio.gather(*tasks), 30)
+
+    client.sync_put_item(table, {**KEY, "v": "busy"})
+    assert asyncio.run(scenario()) == [{**KEY, "v": "busy"}] * 30
+
+
 async def test_sync_call_inside_running_loop_warns(client: DynamoDBClient, table: str) -> None:
     await client.put_item(table, ITEM)
     with pytest.warns(RuntimeWarning, match="sync_") as record:

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
@@ -138,5 +140,36 @@ impl Body for Cutting {
             let body = Bytes::from(std::mem::take(&mut this.buffer));
             return Poll::Ready(Some(Ok(Frame::data(this.capture.keep(body)))));
         }
+    }
+}
+
+/// Keeps a handle on the request body the SDK serialized: reference-counted, not copied. The SDK
+/// consumes an operation's input, so a batch chunk that fails is read back from these bytes to be
+/// reported or sent again, instead of being deep-copied before every send in case it fails.
+#[derive(Clone, Debug, Default)]
+pub struct SentBody {
+    slot: Arc<Mutex<Option<SdkBody>>>,
+}
+
+impl SentBody {
+    /// The body of the last attempt's request, if the SDK got as far as serializing it.
+    pub fn take(&self) -> Option<SdkBody> {
+        self.slot.lock().take()
+    }
+}
+
+impl Intercept for SentBody {
+    fn name(&self) -> &'static str {
+        "pydynox::sent_body"
+    }
+
+    fn read_after_serialization(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        *self.slot.lock() = context.request().body().try_clone();
+        Ok(())
     }
 }

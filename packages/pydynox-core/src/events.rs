@@ -328,17 +328,48 @@ pub struct OperationMetrics {
 
 #[pymethods]
 impl OperationMetrics {
+    /// The totals of several calls that together made one logical read (a parallel scan's pages):
+    /// capacity, counts and attempts summed, `duration_ms` the wall time the caller measured, and no
+    /// request id (there were several).
+    #[staticmethod]
+    fn _total(parts: Vec<PyRef<'_, OperationMetrics>>, duration_ms: f64) -> OperationMetrics {
+        fn add<T: std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            }
+        }
+        let mut total = OperationMetrics {
+            duration_ms,
+            consumed_rcu: None,
+            consumed_wcu: None,
+            request_id: None,
+            items_count: None,
+            scanned_count: None,
+            attempts: 0,
+        };
+        for part in &parts {
+            total.consumed_rcu = add(total.consumed_rcu, part.consumed_rcu);
+            total.consumed_wcu = add(total.consumed_wcu, part.consumed_wcu);
+            total.items_count = add(total.items_count, part.items_count);
+            total.scanned_count = add(total.scanned_count, part.scanned_count);
+            total.attempts += part.attempts;
+        }
+        total
+    }
+
     fn __repr__(&self) -> String {
+        let request_id = repr_str(self.request_id.as_deref());
         format!(
-            "OperationMetrics(duration_ms={:.3}, consumed_rcu={:?}, consumed_wcu={:?}, items_count={:?}, \
-             scanned_count={:?}, attempts={}, request_id={:?})",
+            "OperationMetrics(duration_ms={:.3}, consumed_rcu={}, consumed_wcu={}, items_count={}, \
+             scanned_count={}, attempts={}, request_id={})",
             self.duration_ms,
-            self.consumed_rcu,
-            self.consumed_wcu,
-            self.items_count,
-            self.scanned_count,
+            opt(&self.consumed_rcu),
+            opt(&self.consumed_wcu),
+            opt(&self.items_count),
+            opt(&self.scanned_count),
             self.attempts,
-            self.request_id
+            request_id
         )
     }
 }
@@ -447,8 +478,12 @@ impl OperationEvent {
 
     fn __repr__(&self) -> String {
         format!(
-            "OperationEvent(operation={:?}, table={:?}, duration={:.6}, attempts={}, error_code={:?})",
-            self.operation, self.table, self.duration, self.attempts, self.error_code
+            "OperationEvent(operation={}, table={}, duration={:.6}, attempts={}, error_code={})",
+            repr_str(Some(self.operation)),
+            repr_str(self.table.as_deref()),
+            self.duration,
+            self.attempts,
+            repr_str(self.error_code.as_deref())
         )
     }
 }
@@ -557,4 +592,41 @@ pub fn dispatch_later(py: Python<'_>, event: OperationEvent) -> PyResult<Py<PyAn
     let ev = Bound::new(py, event)?;
     let partial = PARTIAL.import(py, "functools", "partial")?;
     Ok(partial.call1((dispatcher(py)?, ev))?.unbind())
+}
+
+/// An optional number as Python's repr spells it (`None`, `1.0`, `3`), not Rust's `Some(1.0)`.
+fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or_else(|| "None".to_owned(), |v| format!("{v:?}"))
+}
+
+/// An optional string as Python's repr spells it: `None` or `'text'` (quotes escaped as Python does).
+fn repr_str(v: Option<&str>) -> String {
+    match v {
+        None => "None".to_owned(),
+        Some(s) => {
+            let quote = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push(quote);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+            out
+        }
+    }
 }

@@ -16,6 +16,7 @@ mod crypto;
 mod errors;
 mod events;
 mod local;
+mod loop_inbox;
 mod model;
 mod ops;
 mod rate_limit;
@@ -25,6 +26,9 @@ mod s3;
 mod streams;
 
 use pyo3::prelude::*;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,8 +1,9 @@
 //! The one tokio runtime of the process, and the two ways Python waits on it.
 //!
 //! * Async: a Rust future is spawned on the runtime and resolves an `asyncio.Future` created on the
-//!   caller's running loop (`call_soon_threadsafe`). Cancelling that future aborts the tokio task; a
-//!   loop that closed meanwhile is ignored rather than called into.
+//!   caller's running loop, through the loop's inbox (`loop_inbox`: one wake-up per burst of
+//!   completions, and runtime threads never wait for the GIL). Cancelling that future aborts the
+//!   tokio task; a loop that closed meanwhile is ignored rather than called into.
 //! * Sync: the caller's thread blocks on the future with the GIL released, waking every 100 ms to let
 //!   Python deliver signals (Ctrl-C interrupts a long `sync_` call).
 //!
@@ -137,7 +138,7 @@ pub fn runtime_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 /// During finalization CPython ends any thread that takes the GIL with `pthread_exit`, which cannot
 /// unwind through Rust frames and aborts the process. So the `atexit` hook (which runs before
 /// finalization) closes this gate and waits for the threads already inside to leave.
-fn attach_from_runtime<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+pub(crate) fn attach_from_runtime<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
     ATTACHED.fetch_add(1, Ordering::SeqCst);
     let out = if SHUTTING_DOWN.load(Ordering::SeqCst) {
         None
@@ -223,8 +224,9 @@ pub struct Completion {
 }
 
 /// Spawns `fut` on the runtime and returns an `asyncio.Future` of the caller's running loop.
-/// `finish` runs with the GIL on a runtime thread to turn the output into Python objects; `context`
-/// (a `contextvars.Context`) is where `Completion::after` runs on the loop thread.
+/// `finish` turns the output into Python objects; it runs on the loop thread, when the loop drains
+/// its inbox (see `loop_inbox`), so runtime threads never wait for the GIL. `context` (a
+/// `contextvars.Context`) is where `Completion::after` and the resolution run.
 pub fn spawn_for_asyncio<'py, F, T, C>(
     py: Python<'py>,
     fut: F,
@@ -246,15 +248,14 @@ where
             )
         })?;
     let py_future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
+    let inbox = crate::loop_inbox::inbox_for(py, &event_loop)?;
     let rt = runtime()?;
-    let loop_ref = event_loop.clone().unbind();
+    let loop_ref = event_loop.unbind();
     let future_ref = py_future.clone().unbind();
     let handle = rt.spawn(async move {
         // A panic must not leave the awaiting task hanging forever: it becomes an exception.
         let out = std::panic::AssertUnwindSafe(fut).catch_unwind().await;
-        // Nobody can receive the result once the interpreter is shutting down; the Python
-        // references captured here are then released through PyO3's deferred pool.
-        attach_from_runtime(|py| {
+        let ready: crate::loop_inbox::Ready = Box::new(move |py| {
             let completion = match out {
                 Ok(out) => finish(py, out),
                 Err(panic) => Completion {
@@ -262,8 +263,11 @@ where
                     after: None,
                 },
             };
-            deliver(py, loop_ref, future_ref, completion, context);
+            deliver(py, future_ref, completion, context);
         });
+        inbox.push(ready, &loop_ref);
+        // The loop reference is only needed by the fallback wake-up; dropping it here, off the
+        // GIL, goes through PyO3's deferred pool.
     });
     let canceller = Bound::new(
         py,
@@ -286,46 +290,29 @@ fn panic_to_pyerr(panic: Box<dyn std::any::Any + Send>) -> PyErr {
     ))
 }
 
-fn deliver(
-    py: Python<'_>,
-    event_loop: Py<PyAny>,
-    future: Py<PyAny>,
-    completion: Completion,
-    context: Option<Py<PyAny>>,
-) {
+/// On the loop thread: resolves `future`, inside `context` when the caller's context was captured.
+fn deliver(py: Python<'_>, future: Py<PyAny>, completion: Completion, context: Option<Py<PyAny>>) {
     let (ok, value) = match completion.result {
         Ok(v) => (true, v),
         Err(e) => (false, e.into_value(py).into_any()),
     };
-    let resolver = match wrap_pyfunction!(resolve_future, py) {
-        Ok(f) => f,
-        Err(e) => {
-            e.write_unraisable(py, None);
-            return;
-        }
+    let future = future.into_bound(py);
+    let value = value.into_bound(py);
+    let after = completion.after.map(|a| a.into_bound(py));
+    let resolved = match context {
+        Some(ctx) => wrap_pyfunction!(resolve_future, py).and_then(|resolver| {
+            ctx.bind(py)
+                .call_method1(
+                    pyo3::intern!(py, "run"),
+                    (resolver, &future, ok, &value, after),
+                )
+                .map(|_| ())
+        }),
+        None => resolve_future(py, future.clone(), ok, value, after),
     };
-    let args = (resolver, future, ok, value, completion.after);
-    let bound_loop = event_loop.bind(py);
-    let scheduled = match context {
-        Some(ctx) => {
-            let kwargs = PyDict::new(py);
-            let scheduled = kwargs
-                .set_item(pyo3::intern!(py, "context"), ctx)
-                .and_then(|_| {
-                    bound_loop.call_method(
-                        pyo3::intern!(py, "call_soon_threadsafe"),
-                        args,
-                        Some(&kwargs),
-                    )
-                });
-            scheduled.map(|_| ())
-        }
-        None => bound_loop
-            .call_method1(pyo3::intern!(py, "call_soon_threadsafe"), args)
-            .map(|_| ()),
-    };
-    // A closed loop raises RuntimeError: nobody is waiting any more, so there is nothing to deliver.
-    drop(scheduled);
+    if let Err(e) = resolved {
+        e.write_unraisable(py, Some(&future));
+    }
 }
 
 /// Runs on the loop thread: the `after` callbacks first (so listeners see the operation end before

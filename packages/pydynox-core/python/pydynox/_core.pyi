@@ -29,6 +29,8 @@ class OperationMetrics:
     items_count: int | None
     scanned_count: int | None
     attempts: int
+    @staticmethod
+    def _total(parts: list[OperationMetrics], duration_ms: float) -> OperationMetrics: ...
 
 @final
 class OperationEvent:

@@ -8,6 +8,7 @@ import asyncio
 import contextvars
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -26,6 +27,10 @@ class _Segments(Generic[R]):
     def __init__(self, segments: list[R]) -> None:
         self._segments = segments
         self._started = False
+        # Every page's metrics, from all segments, and the scan's wall time once it has finished.
+        self._page_metrics: list[OperationMetrics] = []
+        self._began = 0.0
+        self._ended: float | None = None
 
     @property
     def scanned_count(self) -> int:
@@ -33,14 +38,29 @@ class _Segments(Generic[R]):
 
     @property
     def metrics(self) -> OperationMetrics | None:
-        """Metrics of the last page read by any segment."""
-        found = [s.metrics for s in self._segments if s.metrics is not None]
-        return found[-1] if found else None
+        """The totals of every page read so far by all segments (capacity, counts, attempts), with
+        the scan's wall time; None before any page was read."""
+        if not self._page_metrics:
+            return None
+        end = self._ended if self._ended is not None else time.monotonic()
+        return OperationMetrics._total(self._page_metrics, (end - self._began) * 1000.0)
 
     def _start(self) -> None:
         if self._started:
             raise RuntimeError("a parallel scan can be iterated once")
         self._started = True
+        self._began = time.monotonic()
+
+    def _page_read(self, segment: R, counted: list[OperationMetrics | None]) -> None:
+        """After a segment yielded a page: counts that page's metrics once (``counted`` holds the
+        segment's last counted metrics object)."""
+        metrics = segment.metrics
+        if metrics is not None and metrics is not counted[0]:
+            counted[0] = metrics
+            self._page_metrics.append(metrics)
+
+    def _finished(self) -> None:
+        self._ended = time.monotonic()
 
 
 class AsyncParallelScan(_Segments[_AsyncResult[T]]):
@@ -55,8 +75,10 @@ class AsyncParallelScan(_Segments[_AsyncResult[T]]):
         pages: asyncio.Queue[Any] = asyncio.Queue(maxsize=len(self._segments))
 
         async def run(segment: _AsyncResult[T]) -> None:
+            counted: list[OperationMetrics | None] = [None]
             try:
                 async for page in segment.pages():
+                    self._page_read(segment, counted)
                     await pages.put(page)
             except Exception as e:  # handed to the consumer, who raises it
                 await pages.put(e)
@@ -79,6 +101,7 @@ class AsyncParallelScan(_Segments[_AsyncResult[T]]):
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self._finished()
 
     async def all(self) -> list[T]:
         return [item async for item in self]
@@ -112,8 +135,10 @@ class SyncParallelScan(_Segments[_SyncResult[T]]):
                     continue
 
         def run(segment: _SyncResult[T]) -> None:
+            counted: list[OperationMetrics | None] = [None]
             try:
                 for page in segment.pages():
+                    self._page_read(segment, counted)  # list.append: atomic across threads
                     if stop.is_set():
                         return
                     put(page)
@@ -144,6 +169,7 @@ class SyncParallelScan(_Segments[_SyncResult[T]]):
             stop.set()
             for t in threads:
                 t.join()
+            self._finished()
 
     def all(self) -> list[T]:
         return list(self)

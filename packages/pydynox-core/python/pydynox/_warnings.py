@@ -5,12 +5,19 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from contextvars import ContextVar
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+# Set while the pytest plugin seeds an embedded engine: those sync calls never leave the process
+# (microseconds each), so they stall no loop worth warning about, even inside an async test.
+in_process_setup: ContextVar[bool] = ContextVar("pydynox_in_process_setup", default=False)
 
 
 def warn_blocking_call(operation: str) -> None:
     """Warns once per call site in user code (frames inside pydynox are skipped)."""
+    if in_process_setup.get():
+        return
     frame = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame = frame.f_back  # type: ignore[assignment]

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pydynox._warnings import in_process_setup
 from pydynox.client import DynamoDBClient
 from pydynox.config import clear_default_client, get_default_client, set_default_client
 from pydynox.local import LocalEngine
@@ -35,9 +36,12 @@ class MemoryBackend(LocalEngine):
     def seed(self, models: Iterable[type[Any]] = (), items: Iterable[Any] = ()) -> MemoryBackend:
         """Creates each model's table, then saves ``items`` (model instances, or ``(table, dict)``).
 
-        Models that name no client of their own are written through this backend's client.
+        Models that name no client of their own are written through this backend's client. It may be
+        called inside an async test: the engine is in this process, so the seeding calls block the
+        loop for microseconds and do not warn.
         """
         restore = _install(self)
+        quiet = in_process_setup.set(True)
         try:
             for model in models:
                 model.sync_create_table(wait=True)
@@ -48,6 +52,7 @@ class MemoryBackend(LocalEngine):
                 else:
                     item.sync_save()
         finally:
+            in_process_setup.reset(quiet)
             restore()
         return self
 

@@ -502,8 +502,13 @@ impl ModelSchema {
                 }
             }
             let Some(value) = value.filter(|v| !v.is_none()) else {
-                if base.is_some_and(|b| b.contains_key(&f.db_name_str)) {
-                    removed.append(f.db_name.bind(py))?;
+                match base.and_then(|b| b.get(&f.db_name_str)) {
+                    // A stored NULL loads as None: saving None again keeps it as it is stored.
+                    Some(old @ AttributeValue::Null(_)) => {
+                        item.insert(f.db_name_str.clone(), old.clone());
+                    }
+                    Some(_) => removed.append(f.db_name.bind(py))?,
+                    None => {}
                 }
                 continue;
             };
@@ -539,7 +544,9 @@ impl ModelSchema {
                     continue;
                 }
                 if value.is_none() {
-                    if item.remove(&name).is_some() {
+                    // None removes the attribute, unless it is stored as NULL (which loads as None).
+                    if !matches!(item.get(&name), Some(AttributeValue::Null(_)) | None) {
+                        item.remove(&name);
                         removed.append(&name)?;
                     }
                     continue;

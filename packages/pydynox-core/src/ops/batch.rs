@@ -19,8 +19,10 @@ use tokio::sync::Semaphore;
 
 use super::item::about_table;
 use super::{key_from_py, paths_from_py, projection_from_paths, require_table, Names};
+use crate::capture::SentBody;
 use crate::client::{CoreClient, Shared};
 use crate::codec::{encode_item, Encode};
+use crate::convert::wire::{parse_request_items, ReadError};
 use crate::convert::{items_to_py, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
@@ -187,12 +189,17 @@ async fn write_chunk(
                 })
             }
         };
+        let count: usize = pending.values().map(Vec::len).sum();
+        // The SDK takes the requests; if the call fails they are read back from the body it sent.
+        let sent_body = SentBody::default();
         let sent = {
             let _permit = shared.permit().await;
             client
                 .batch_write_item()
-                .set_request_items(Some(pending.clone()))
+                .set_request_items(Some(std::mem::take(&mut pending)))
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .customize()
+                .interceptor(sent_body.clone())
                 .send()
                 .await
         };
@@ -212,7 +219,23 @@ async fn write_chunk(
                 pending = left;
             }
             Err(err) => {
-                let err = from_sdk(err, no_extra);
+                let mut err = from_sdk(err, no_extra);
+                pending = match recover_requests(&sent_body) {
+                    Ok(requests) => requests,
+                    // Not seen in practice (the SDK serializes before anything can fail on the
+                    // way out), but never reported as a success: the error says what is missing.
+                    Err(why) => {
+                        err.message = format!(
+                            "{} ({count} write requests of this chunk were not written and cannot \
+                             be listed: {why})",
+                            err.message
+                        );
+                        return Err(ChunkFailure {
+                            unwritten: Vec::new(),
+                            cause: Some(err),
+                        });
+                    }
+                };
                 let err = if pending.len() == 1 {
                     let table = pending.keys().next().cloned().unwrap_or_default();
                     about_table(err, &table)
@@ -237,6 +260,18 @@ async fn write_chunk(
         tokio::time::sleep(backoff.delay(round)).await;
         round += 1;
     }
+}
+
+/// The write requests of a chunk whose send failed, from the body the SDK serialized for it.
+fn recover_requests(sent_body: &SentBody) -> Result<Pending, String> {
+    let body = sent_body
+        .take()
+        .ok_or("the request failed before it was serialized")?;
+    let bytes = body.bytes().ok_or("its body was streamed, not kept")?;
+    parse_request_items(bytes).map_err(|e| match e {
+        ReadError::Wire(w) => w.to_string(),
+        ReadError::Py(p) => p.to_string(),
+    })
 }
 
 async fn batch_write_all(
@@ -264,9 +299,11 @@ async fn batch_write_all(
     let mut stats = OpStats::default();
     let mut unwritten: Vec<(String, bool, Item)> = Vec::new();
     let mut cause: Option<OpError> = None;
+    let mut failed = false;
     for (out, chunk_stats) in join_all(runs).await {
         stats.merge(chunk_stats);
         if let Err(failure) = out {
+            failed = true;
             for w in failure.unwritten {
                 match w.op {
                     WriteOp::Put(item) => unwritten.push((w.table, true, item)),
@@ -279,7 +316,11 @@ async fn batch_write_all(
         }
     }
     if unwritten.is_empty() {
-        return (Ok(()), stats);
+        // A chunk that failed without a list of its writes still fails the call.
+        return match cause.filter(|_| failed) {
+            Some(cause) => (Err(cause), stats),
+            None => (Ok(()), stats),
+        };
     }
     let tables: std::collections::BTreeSet<&str> =
         unwritten.iter().map(|(t, _, _)| t.as_str()).collect();
