@@ -182,6 +182,37 @@ async def test_parallel_scans_decrypt_every_segment(Patient: Any) -> None:
     assert sorted(p.record[0] for p in await asyncio.to_thread(blocking)) == list(range(12))
 
 
+async def test_a_stored_null_loads_as_none_and_a_save_keeps_it(
+    twin: ModelTwin, table_name: str, aws_client: DynamoDBClient, kms_key: str, boto: Any
+) -> None:
+    """As for every attribute, a NULL another writer stored loads as None and stays NULL when the
+    instance is saved: it is neither decoded nor encoded."""
+
+    class Note(Model):
+        model_config = ModelConfig(table=table_name, client=aws_client)
+        pk = StringAttribute(partition_key=True)
+        name = StringAttribute()
+        secret = EncryptedAttribute(kms_key)
+        body = CompressedAttribute()
+
+    await twin(Note).create_table(wait=True)
+    boto.put_item(
+        TableName=table_name,
+        Item={"pk": {"S": "n1"}, "name": {"S": "a"}, "secret": {"NULL": True}, "body": {"NULL": True}},
+    )
+    got = await twin(Note).get(pk="n1")
+    (queried,) = await twin(Note).query(partition_key="n1")
+    (as_dict,) = await twin(Note).query(partition_key="n1", as_dict=True)
+    assert (got.secret, got.body) == (queried.secret, queried.body) == (None, None)
+    assert (as_dict["secret"], as_dict["body"]) == (None, None)
+
+    queried.name = "b"
+    await twin(queried).save(full_replace=True)
+    stored = raw_item(boto, table_name, "n1")
+    assert stored is not None
+    assert (stored["name"], stored["secret"], stored["body"]) == ({"S": "b"}, {"NULL": True}, {"NULL": True})
+
+
 async def test_update_sets_and_removes_encrypted_values(
     twin: ModelTwin, Patient: Any, boto: Any, table_name: str
 ) -> None:

@@ -394,7 +394,8 @@ pub async fn encode_item(
         if stored.contains(&field.db_name) {
             continue;
         }
-        let Some(value) = item.get(&field.db_name) else {
+        // A stored NULL (loaded as None, kept by a save) stays NULL: there is no value to encode.
+        let Some(value) = item.get(&field.db_name).filter(|v| !is_null(v)) else {
             continue;
         };
         let encoded = encode_value(
@@ -474,6 +475,12 @@ fn check_size(codecs: &ItemCodecs, item: &Item) -> Result<(), OpError> {
 // ---------------------------------------------------------------------------------------------------
 // Decoding (reads)
 
+/// A stored NULL loads as None whatever the attribute (as for every other attribute): it was never
+/// encoded, so it is not decoded either.
+fn is_null(av: &AttributeValue) -> bool {
+    matches!(av, AttributeValue::Null(_))
+}
+
 fn stored_bytes<'a>(field: &CodecField, av: &'a AttributeValue) -> Result<&'a [u8], OpError> {
     match av {
         AttributeValue::B(b) => Ok(b.as_ref()),
@@ -508,7 +515,7 @@ fn decompressed(field: &CodecField, spec_bytes: &[u8]) -> Result<AttributeValue,
 pub fn decode_item_offline(codecs: &ItemCodecs, item: &mut Item) -> Result<(), OpError> {
     for field in &codecs.fields {
         if let FieldCodec::Compress(_) = field.codec {
-            if let Some(av) = item.get(&field.db_name) {
+            if let Some(av) = item.get(&field.db_name).filter(|v| !is_null(v)) {
                 let decoded = decompressed(field, stored_bytes(field, av)?)?;
                 item.insert(field.db_name.clone(), decoded);
             }
@@ -549,7 +556,7 @@ pub async fn decode_items(
     for (item, codecs) in items.iter_mut().zip(&per_item) {
         let Some(codecs) = codecs else { continue };
         for field in &codecs.fields {
-            let Some(av) = item.get(&field.db_name) else {
+            let Some(av) = item.get(&field.db_name).filter(|v| !is_null(v)) else {
                 continue;
             };
             match &field.codec {
