@@ -16,6 +16,7 @@ pub mod error;
 pub mod expr;
 mod hash;
 pub mod idempotency;
+pub mod item;
 pub mod number;
 pub mod ops;
 pub mod partiql;

@@ -38,6 +38,37 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The member `name` of an object (the last one, should a name repeat), unless absent or
+    /// null; None when this is not an object.
+    fn get(&self, name: &str) -> Option<Option<Node<'a>>> {
+        let found = match self {
+            Node::Read(Lazy::Object(members)) => members
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, node)| Node::Read(node)),
+            Node::Tree(Json::Object(map)) => map.get(name).map(Node::Tree),
+            _ => return None,
+        };
+        Some(found.filter(|n| !n.is_null()))
+    }
+
+    /// The member `name` of this object, as `Request::node` finds it, without making a request of
+    /// the object (batch writes look up two members per write).
+    pub fn member(&self, name: &str) -> Result<Option<Node<'a>>> {
+        self.get(name)
+            .ok_or_else(|| Error::serialization("The request body must be a JSON object"))
+    }
+
+    /// The attribute map `name` of this object, which is the member `what` of its parent, with
+    /// the errors `Request::sub(what)?.required_item(name)` gives.
+    pub fn required_item(&self, what: &str, name: &str) -> Result<Item> {
+        self.get(name)
+            .ok_or_else(|| Error::serialization(format!("{what} must be a map")))?
+            .ok_or_else(|| missing(name))?
+            .item()
+    }
+
     /// The elements of a list, or None when this is not a list.
     pub fn elements(&self) -> Option<Vec<Node<'a>>> {
         match self {
