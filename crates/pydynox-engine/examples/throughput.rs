@@ -8,6 +8,11 @@
 
 use std::time::Instant;
 
+// The allocator `pydynox local` runs on (pydynox-core's): stored items' memory is a large part of a
+// write's cost.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use pydynox_engine::engine::Engine;
 use serde_json::json;
 

@@ -910,12 +910,35 @@ impl Default for Out {
     }
 }
 
+/// About how many bytes an item's wire form takes (its size plus the quotes, type tags and braces
+/// around each attribute), for sizing an answer's buffer before writing items into it.
+pub fn estimated_len(item: &Item) -> usize {
+    2 + item
+        .iter()
+        .map(|(name, value)| name.len() + value.size() + 16)
+        .sum::<usize>()
+}
+
 impl Out {
     pub fn new() -> Out {
+        Out::with_capacity(64)
+    }
+
+    /// An answer expected to take about `capacity` bytes: a page of items grown by doubling would
+    /// be copied several times over (the allocator cannot always grow a large block in place).
+    pub fn with_capacity(capacity: usize) -> Out {
+        let mut buf = Vec::with_capacity(capacity.max(1));
+        buf.push(b'{');
         Out {
-            buf: vec![b'{'],
+            buf,
             empty: vec![true],
         }
+    }
+
+    /// Room for `additional` more bytes (see `with_capacity`).
+    pub fn reserve(&mut self, additional: usize) -> &mut Out {
+        self.buf.reserve(additional);
+        self
     }
 
     /// The name of the next member of the current object.

@@ -12,7 +12,7 @@ use crate::ops::Answer;
 use crate::request::{missing, Entries, Request};
 use crate::table::{Checked, PrimaryKey};
 use crate::value::{item_size, Item};
-use crate::wire::Out;
+use crate::wire::{estimated_len, Out};
 
 const MAX_GET_KEYS: usize = 100;
 const MAX_WRITES: usize = 25;
@@ -84,6 +84,7 @@ pub fn batch_get_item(state: &State, req: &Request) -> Result<Answer> {
             })
         });
         let found: Vec<Cow<'_, Item>> = found.collect();
+        out.reserve(found.iter().map(|i| estimated_len(i)).sum());
         out.items(&table.name, found.iter().map(|i| &**i));
         capacities.extend(capacity_json(mode, table, units, true));
     }
