@@ -1,13 +1,14 @@
 //! The engine: all tables of one named instance behind one lock, and dispatch of JSON API requests
 //! by their `X-Amz-Target` operation name.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
+use crate::idempotency::Tokens;
 use crate::ops::{self, Effect};
 use crate::persist::Wal;
 use crate::request::{Node, Request};
@@ -16,8 +17,8 @@ use crate::wire;
 
 pub struct State {
     pub tables: BTreeMap<String, Table>,
-    /// ClientRequestToken → (request fingerprint, time, response) for idempotent transactions.
-    pub tokens: HashMap<String, (String, f64, Json)>,
+    /// What TransactWriteItems' client request tokens were used for.
+    pub tokens: Tokens,
     pub region: String,
     pub account: String,
     last_sweep: f64,
@@ -67,7 +68,7 @@ impl Engine {
         Engine {
             state: Mutex::new(State {
                 tables: BTreeMap::new(),
-                tokens: HashMap::new(),
+                tokens: Tokens::default(),
                 region: region.to_owned(),
                 account: "000000000000".to_owned(),
                 last_sweep: 0.0,

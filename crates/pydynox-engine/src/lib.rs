@@ -5,13 +5,18 @@
 //!   straight from request bytes and written straight into answers.
 //! - `expr`: one parser and evaluator for condition, filter, key-condition, projection and update
 //!   expressions.
+//! - `canonical`: a request's meaning as bytes (maps and sets in any order), for telling an
+//!   idempotent retry from a different request.
 //! - `table`: storage of one table (items by key, secondary indexes, stream records).
 //! - `ops`: the API operations; `engine`: dispatch by `X-Amz-Target`.
 
+mod canonical;
 pub mod engine;
 pub mod error;
 pub mod expr;
 mod hash;
+pub mod idempotency;
+pub mod item;
 pub mod number;
 pub mod ops;
 pub mod partiql;

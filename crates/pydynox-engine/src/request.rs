@@ -9,6 +9,7 @@ use std::cell::OnceCell;
 
 use serde_json::{Map, Value as Json};
 
+use crate::canonical;
 use crate::error::{Error, Result};
 use crate::value::Item;
 use crate::wire::{self, Lazy};
@@ -35,6 +36,37 @@ impl<'a> Node<'a> {
             Node::Read(lazy) => lazy.take_item(),
             Node::Tree(json) => wire::item_from_json(json),
         }
+    }
+
+    /// The member `name` of an object (the last one, should a name repeat), unless absent or
+    /// null; None when this is not an object.
+    fn get(&self, name: &str) -> Option<Option<Node<'a>>> {
+        let found = match self {
+            Node::Read(Lazy::Object(members)) => members
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, node)| Node::Read(node)),
+            Node::Tree(Json::Object(map)) => map.get(name).map(Node::Tree),
+            _ => return None,
+        };
+        Some(found.filter(|n| !n.is_null()))
+    }
+
+    /// The member `name` of this object, as `Request::node` finds it, without making a request of
+    /// the object (batch writes look up two members per write).
+    pub fn member(&self, name: &str) -> Result<Option<Node<'a>>> {
+        self.get(name)
+            .ok_or_else(|| Error::serialization("The request body must be a JSON object"))
+    }
+
+    /// The attribute map `name` of this object, which is the member `what` of its parent, with
+    /// the errors `Request::sub(what)?.required_item(name)` gives.
+    pub fn required_item(&self, what: &str, name: &str) -> Result<Item> {
+        self.get(name)
+            .ok_or_else(|| Error::serialization(format!("{what} must be a map")))?
+            .ok_or_else(|| missing(name))?
+            .item()
     }
 
     /// The elements of a list, or None when this is not a list.
@@ -149,17 +181,32 @@ impl<'a> Request<'a> {
             .map(|r| r.members.into_iter().map(|m| (m.name, m.node)).collect()))
     }
 
-    /// The request's content without the member `skip`, for telling two requests apart.
-    pub fn fingerprint_without(&self, skip: &str) -> String {
-        let mut out = String::new();
-        for m in self.members.iter().filter(|m| m.name != skip) {
-            out.push_str(m.name);
-            out.push('\u{0}');
-            match m.node {
-                Node::Read(lazy) => out.push_str(&lazy.to_json().to_string()),
-                Node::Tree(json) => out.push_str(&json.to_string()),
+    /// The request's content without the member `skip`, in a canonical form (see `canonical`):
+    /// equal for two requests exactly when they ask for the same thing, whatever order their
+    /// maps and sets were written in.
+    pub fn canonical_without(&self, skip: &str) -> Vec<u8> {
+        let kept = || self.members.iter().filter(|m| m.name != skip);
+        let mut out = Vec::new();
+        let read: Option<Vec<(&str, &Lazy<'a>)>> = kept()
+            .map(|m| match m.node {
+                Node::Read(lazy) => Some((m.name, lazy)),
+                Node::Tree(_) => None,
+            })
+            .collect();
+        match read {
+            Some(members) => canonical::object(&mut out, members.into_iter()),
+            None => {
+                let tree: Map<String, Json> = kept()
+                    .map(|m| {
+                        let json = match m.node {
+                            Node::Read(lazy) => lazy.to_json(),
+                            Node::Tree(json) => json.clone(),
+                        };
+                        (m.name.to_owned(), json)
+                    })
+                    .collect();
+                canonical::tree(&mut out, &Json::Object(tree));
             }
-            out.push('\u{0}');
         }
         out
     }

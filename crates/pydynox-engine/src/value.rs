@@ -1,14 +1,12 @@
 //! DynamoDB attribute values (their JSON wire form is read and written by `wire`), key ordering
 //! (numbers numerically, strings and binaries bytewise) and item size accounting.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value as Json;
 
 use crate::error::Error;
 use crate::number::Number;
 
-pub type Item = BTreeMap<String, Value>;
+pub use crate::item::Item;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -125,6 +123,14 @@ pub fn item_size(item: &Item) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_stay_small() {
+        // Every stored attribute is one `Value`: a size change is a memory change for every item.
+        assert_eq!(std::mem::size_of::<Number>(), 24);
+        assert_eq!(std::mem::size_of::<Value>(), 32);
+        assert_eq!(std::mem::size_of::<KeyValue>(), 32);
+    }
 
     #[test]
     fn key_order() {

@@ -179,21 +179,19 @@ impl<'de> Visitor<'de> for ItemVisitor {
         self,
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        let mut item = Item::new();
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(4));
         let mut failed = None;
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
             let value = map.next_value_seed(ValueSeed { depth: self.depth })?;
             match value {
-                Ok(v) if failed.is_none() => {
-                    item.insert(name.into_owned(), v);
-                }
+                Ok(v) if failed.is_none() => entries.push((name.into_owned(), v)),
                 Ok(_) => {}
                 Err(e) => {
                     failed.get_or_insert(e);
                 }
             }
         }
-        Ok(failed.map_or(Ok(item), Err))
+        Ok(failed.map_or_else(|| Ok(Item::from_entries(entries)), Err))
     }
 
     fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
@@ -568,7 +566,7 @@ impl<'de> de::Deserialize<'de> for SetMember<'de> {
 // -- a request, read once ---------------------------------------------------------------------
 
 /// A request as read in one pass over its bytes: objects and lists as structure, scalars as JSON,
-/// and attribute maps (members named in `ITEM_MEMBERS`, elements of `ITEM_LISTS`) parsed straight
+/// and attribute maps (the members and lists `member_seed` names) parsed straight
 /// into `Item`s, their DynamoDB errors kept until the item is asked for.
 #[derive(Debug)]
 pub enum Lazy<'a> {
@@ -579,23 +577,30 @@ pub enum Lazy<'a> {
     Item(RefCell<Option<Parsed<Item>>>),
 }
 
-/// Members that hold one attribute map, wherever they appear (a put's item, a key, a start key).
-const ITEM_MEMBERS: &[&str] = &["Item", "Key", "ExclusiveStartKey"];
-/// Members that hold a list of attribute maps (BatchGetItem's keys).
-const ITEM_LISTS: &[&str] = &["Keys"];
-/// Members whose objects are keyed by the caller's own names (attribute names, placeholders,
-/// PartiQL parameter values): read as plain structure all the way down, so that an attribute
-/// called `Key` or `Item` there is not taken for an attribute map.
-const PLAIN_MEMBERS: &[&str] = &[
-    "Expected",
-    "KeyConditions",
-    "QueryFilter",
-    "ScanFilter",
-    "AttributeUpdates",
-    "ExpressionAttributeNames",
-    "ExpressionAttributeValues",
-    "Parameters",
-];
+/// How the value of the member `name` of a request object is read (a `match` on the name: it runs
+/// for every member of every object of every request).
+fn member_seed(name: &str) -> LazySeed {
+    match name {
+        // Members whose objects are keyed by the caller's own names (attribute names,
+        // placeholders, PartiQL parameter values): read as plain structure all the way down, so
+        // that an attribute called `Key` or `Item` there is not taken for an attribute map.
+        "Expected"
+        | "KeyConditions"
+        | "QueryFilter"
+        | "ScanFilter"
+        | "AttributeUpdates"
+        | "ExpressionAttributeNames"
+        | "ExpressionAttributeValues"
+        | "Parameters" => LazySeed::Plain,
+        // Keyed by table names, whatever they are ("Item" and "Keys" are valid table names).
+        "RequestItems" => LazySeed::Tables,
+        // One attribute map, wherever it appears (a put's item, a key, a start key).
+        "Item" | "Key" | "ExclusiveStartKey" => LazySeed::Item,
+        // A list of attribute maps (BatchGetItem's keys).
+        "Keys" => LazySeed::Items,
+        _ => LazySeed::Structure,
+    }
+}
 
 impl Lazy<'_> {
     /// The same value as a JSON tree.
@@ -699,16 +704,11 @@ impl<'de> Visitor<'de> for LazyVisitor {
         }
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4));
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-            let name_is = |names: &[&str]| names.contains(&name.as_ref());
             let seed = match self.0 {
                 LazySeed::Plain => LazySeed::Plain,
-                // A table name, whatever it is ("Item" and "Keys" are valid table names).
+                // A table name, whatever it is.
                 LazySeed::Tables => LazySeed::Structure,
-                _ if name_is(PLAIN_MEMBERS) => LazySeed::Plain,
-                _ if name == "RequestItems" => LazySeed::Tables,
-                _ if name_is(ITEM_MEMBERS) => LazySeed::Item,
-                _ if name_is(ITEM_LISTS) => LazySeed::Items,
-                _ => LazySeed::Structure,
+                _ => member_seed(&name),
             };
             members.push((name, map.next_value_seed(seed)?));
         }
@@ -910,12 +910,35 @@ impl Default for Out {
     }
 }
 
+/// About how many bytes an item's wire form takes (its size plus the quotes, type tags and braces
+/// around each attribute), for sizing an answer's buffer before writing items into it.
+pub fn estimated_len(item: &Item) -> usize {
+    2 + item
+        .iter()
+        .map(|(name, value)| name.len() + value.size() + 16)
+        .sum::<usize>()
+}
+
 impl Out {
     pub fn new() -> Out {
+        Out::with_capacity(64)
+    }
+
+    /// An answer expected to take about `capacity` bytes: a page of items grown by doubling would
+    /// be copied several times over (the allocator cannot always grow a large block in place).
+    pub fn with_capacity(capacity: usize) -> Out {
+        let mut buf = Vec::with_capacity(capacity.max(1));
+        buf.push(b'{');
         Out {
-            buf: vec![b'{'],
+            buf,
             empty: vec![true],
         }
+    }
+
+    /// Room for `additional` more bytes (see `with_capacity`).
+    pub fn reserve(&mut self, additional: usize) -> &mut Out {
+        self.buf.reserve(additional);
+        self
     }
 
     /// The name of the next member of the current object.

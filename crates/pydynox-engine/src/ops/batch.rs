@@ -6,12 +6,13 @@ use serde_json::{json, Value as Json};
 
 use crate::engine::State;
 use crate::error::{Error, Result};
+use crate::hash::Fnv;
 use crate::ops::items::{capacity_json, context, projection, read_units, write_units};
 use crate::ops::Answer;
 use crate::request::{missing, Entries, Request};
 use crate::table::{Checked, PrimaryKey};
 use crate::value::{item_size, Item};
-use crate::wire::Out;
+use crate::wire::{estimated_len, Out};
 
 const MAX_GET_KEYS: usize = 100;
 const MAX_WRITES: usize = 25;
@@ -83,6 +84,7 @@ pub fn batch_get_item(state: &State, req: &Request) -> Result<Answer> {
             })
         });
         let found: Vec<Cow<'_, Item>> = found.collect();
+        out.reserve(found.iter().map(|i| estimated_len(i)).sum());
         out.items(&table.name, found.iter().map(|i| &**i));
         capacities.extend(capacity_json(mode, table, units, true));
     }
@@ -96,7 +98,7 @@ pub fn batch_get_item(state: &State, req: &Request) -> Result<Answer> {
 
 fn key_hash(key: &PrimaryKey) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut hasher = Fnv::default();
     key.hash(&mut hasher);
     hasher.finish()
 }
@@ -142,13 +144,16 @@ pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Js
         // their hashes match.
         let mut ops: Vec<(u64, Write)> = Vec::with_capacity(writes.len());
         for write in writes {
-            let write = Request::of(write)?;
-            let op = match (write.sub("PutRequest")?, write.sub("DeleteRequest")?) {
+            // Read straight off the request tree: a request object per write costs more than
+            // the lookups it would serve.
+            let op = match (write.member("PutRequest")?, write.member("DeleteRequest")?) {
                 (Some(p), None) => {
-                    let item = p.required_item("Item")?;
+                    let item = p.required_item("PutRequest", "Item")?;
                     Write::Put(table.check(&item)?, item)
                 }
-                (None, Some(d)) => Write::Delete(table.key_from_request(&d.required_item("Key")?)?),
+                (None, Some(d)) => {
+                    Write::Delete(table.key_from_request(&d.required_item("DeleteRequest", "Key")?)?)
+                }
                 _ => {
                     return Err(Error::validation(
                         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",

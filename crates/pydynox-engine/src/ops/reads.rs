@@ -16,7 +16,7 @@ use crate::table::{
     Composite, Index, IndexEntry, KeySchema, PrimaryKey, ProjectionKind, ScalarType, Table,
 };
 use crate::value::{item_size, Item, KeyValue};
-use crate::wire::Out;
+use crate::wire::{estimated_len, Out};
 
 const PAGE_BYTES: usize = 1024 * 1024;
 
@@ -238,7 +238,8 @@ fn respond(
     consistent: bool,
     shape: &Shape,
 ) -> Result<Answer> {
-    let mut out = Out::new();
+    let items: usize = page.items.iter().map(|i| estimated_len(i)).sum();
+    let mut out = Out::with_capacity(items + 256);
     if !matches!(shape, Shape::Count) {
         out.items("Items", page.items.iter().map(|i| &**i));
     }

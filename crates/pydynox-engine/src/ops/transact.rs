@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::expr::Update;
+use crate::idempotency::Remembered;
 use crate::ops::items::{
     capacity_json, check, condition, context, projection, read_units, update_of, updated,
     write_units,
@@ -17,8 +18,6 @@ use crate::value::{item_size, Item};
 use crate::wire::item_json;
 
 const MAX_ITEMS: usize = 100;
-/// DynamoDB remembers a ClientRequestToken for ten minutes.
-const TOKEN_SECONDS: f64 = 600.0;
 
 /// What a member asks for.
 enum Write {
@@ -106,32 +105,79 @@ pub fn cancelled(reasons: Vec<Json>) -> Error {
         .with_extra("CancellationReasons", Json::Array(reasons))
 }
 
+/// A ClientRequestToken: 1 to 36 characters.
+fn check_token(token: &str) -> Result<()> {
+    let constraint = match token.chars().count() {
+        0 => "greater than or equal to 1",
+        1..=36 => return Ok(()),
+        _ => "less than or equal to 36",
+    };
+    Err(Error::validation(format!(
+        "1 validation error detected: Value '{token}' at 'clientRequestToken' failed to satisfy constraint: Member must have length {constraint}"
+    )))
+}
+
+/// The answer to a retry of a transaction already carried out: nothing is written again, and the
+/// capacity reported is that of reading the items it acted on (DynamoDB's documented behaviour).
+fn retried(state: &State, items: &[(String, PrimaryKey)], mode: &str) -> Json {
+    let mut units: Vec<(String, f64)> = Vec::new();
+    for (name, key) in items {
+        if let Some(table) = state.tables.get(name) {
+            add_units(
+                &mut units,
+                name,
+                read_units(table.get(key).map_or(0, item_size), true),
+            );
+        }
+    }
+    consumed(state, &units, mode, true)
+}
+
+/// `{"ConsumedCapacity": [...]}` per table, or `{}` when none was asked for.
+fn consumed(state: &State, units: &[(String, f64)], mode: &str, read: bool) -> Json {
+    let capacities: Vec<Json> = units
+        .iter()
+        .filter_map(|(name, u)| {
+            state
+                .tables
+                .get(name)
+                .and_then(|t| capacity_json(mode, t, *u, read))
+        })
+        .collect();
+    let mut answer = json!({});
+    if !capacities.is_empty() {
+        answer["ConsumedCapacity"] = Json::Array(capacities);
+    }
+    answer
+}
+
 pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Result<Json> {
     let members = items(req)?;
     let token = req.str("ClientRequestToken")?;
-    let fingerprint = token.map(|_| {
-        let body = req.fingerprint_without("ClientRequestToken");
-        format!("{:x}", Sha256::digest(body.as_bytes()))
-    });
-    state
-        .tokens
-        .retain(|_, (_, at, _)| now - *at < TOKEN_SECONDS);
-    if let (Some(token), Some(fingerprint)) = (token, &fingerprint) {
-        if let Some((seen, _, answer)) = state.tokens.get(token) {
-            if seen != fingerprint {
-                return Err(Error::new(
-                    "IdempotentParameterMismatchException",
-                    "The request uses the same client token as a previous, but non-identical request.",
-                ));
-            }
-            return Ok(answer.clone());
-        }
-    }
+    // Made before anything reads the request's items (they are moved out as they are read).
+    let fingerprint: Option<[u8; 32]> = token
+        .map(|token| {
+            check_token(token)?;
+            Ok::<_, Error>(Sha256::digest(req.canonical_without("ClientRequestToken")).into())
+        })
+        .transpose()?;
     let mode = req.choice(
         "ReturnConsumedCapacity",
         &["INDEXES", "TOTAL", "NONE"],
         "NONE",
     )?;
+    if let (Some(token), Some(fingerprint)) = (token, &fingerprint) {
+        if let Some(seen) = state.tokens.get(token, now) {
+            if &seen.fingerprint != fingerprint {
+                return Err(Error::new(
+                    "IdempotentParameterMismatchException",
+                    "The request uses the same client token as a previous, but non-identical request.",
+                ));
+            }
+            let items = seen.items.clone();
+            return Ok(retried(state, &items, mode));
+        }
+    }
     let mut plans: Vec<Plan> = Vec::with_capacity(members.len());
     let mut reasons = Vec::with_capacity(members.len());
     let mut failed = false;
@@ -235,6 +281,18 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
     if failed {
         return Err(cancelled(reasons));
     }
+    // Only a request that was carried out is remembered with its token. A cancelled one is not:
+    // DynamoDB runs the retry of a transaction that failed, and only skips the retry of one that
+    // succeeded (as described in Alex DeBrie's "DynamoDB Transactions: Use Cases and Examples",
+    // alexdebrie.com/posts/dynamodb-transactions, on idempotent transactional requests).
+    let touched: Vec<(String, PrimaryKey)> = if token.is_some() {
+        plans
+            .iter()
+            .map(|p| (p.table.clone(), p.key.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut units: Vec<(String, f64)> = Vec::new();
     for plan in plans {
         let table = state.table_mut(&plan.table)?;
@@ -251,25 +309,17 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         let cost = 2.0 * write_units(plan.size);
         add_units(&mut units, &plan.table, cost);
     }
-    let capacities: Vec<Json> = units
-        .iter()
-        .filter_map(|(name, u)| {
-            state
-                .tables
-                .get(name)
-                .and_then(|t| capacity_json(mode, t, *u, false))
-        })
-        .collect();
-    let mut answer = json!({});
-    if !capacities.is_empty() {
-        answer["ConsumedCapacity"] = Json::Array(capacities);
-    }
     if let (Some(token), Some(fingerprint)) = (token, fingerprint) {
-        state
-            .tokens
-            .insert(token.to_owned(), (fingerprint, now, answer.clone()));
+        state.tokens.remember(
+            token,
+            Remembered {
+                fingerprint,
+                at: now,
+                items: touched,
+            },
+        );
     }
-    Ok(answer)
+    Ok(consumed(state, &units, mode, false))
 }
 
 pub fn transact_get_items(state: &State, req: &Request) -> Result<Json> {
@@ -325,4 +375,79 @@ pub fn transact_get_items(state: &State, req: &Request) -> Result<Json> {
         out["ConsumedCapacity"] = Json::Array(capacities);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Engine, State};
+    use crate::ops;
+    use crate::request::{Node, Request};
+    use crate::wire;
+
+    fn run(state: &mut State, operation: &str, body: &str, now: f64) -> Result<String, String> {
+        let read = wire::read_request(body.as_bytes()).map_err(|e| e.message)?;
+        let req = Request::of(Node::Read(&read)).map_err(|e| e.message)?;
+        ops::call(state, operation, &req, now)
+            .map(|(answer, _)| String::from_utf8_lossy(&answer).into_owned())
+            .map_err(|e| format!("{}: {}", e.code, e.message))
+    }
+
+    fn n(state: &mut State) -> String {
+        let got = run(
+            state,
+            "GetItem",
+            r#"{"TableName": "counters", "Key": {"pk": {"S": "c"}}}"#,
+            0.0,
+        )
+        .unwrap();
+        let got: serde_json::Value = serde_json::from_str(&got).unwrap();
+        got["Item"]["n"]["N"]
+            .as_str()
+            .unwrap_or("absent")
+            .to_owned()
+    }
+
+    #[test]
+    fn a_token_counts_for_ten_minutes_after_its_request_completed() {
+        let engine = Engine::default();
+        engine.with_state(|state| {
+            run(
+                state,
+                "CreateTable",
+                r#"{"TableName": "counters", "BillingMode": "PAY_PER_REQUEST",
+                    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]}"#,
+                0.0,
+            )
+            .unwrap();
+            let add = |value: &str| {
+                format!(
+                    r#"{{"ClientRequestToken": "t", "TransactItems": [{{"Update": {{"TableName": "counters",
+                        "Key": {{"pk": {{"S": "c"}}}}, "UpdateExpression": "ADD n :v",
+                        "ExpressionAttributeValues": {{":v": {{"N": "{value}"}}}}}}}}]}}"#
+                )
+            };
+            let start = 1_000_000.0;
+            run(state, "TransactWriteItems", &add("1"), start).unwrap();
+            // Retries, up to the last moment of the window: not applied again; another request
+            // with the token is refused.
+            for later in [1.0, 300.0, 599.999] {
+                run(state, "TransactWriteItems", &add("1"), start + later).unwrap();
+                let refused = run(state, "TransactWriteItems", &add("5"), start + later);
+                assert!(
+                    refused
+                        .as_ref()
+                        .is_err_and(|e| e.starts_with("IdempotentParameterMismatchException")),
+                    "{refused:?}"
+                );
+            }
+            assert_eq!(n(state), "1");
+            // Ten minutes after the first request completed (retries do not extend the window),
+            // the token is new again: any request with it is carried out.
+            run(state, "TransactWriteItems", &add("5"), start + 600.0).unwrap();
+            assert_eq!(n(state), "6");
+            run(state, "TransactWriteItems", &add("5"), start + 601.0).unwrap();
+            assert_eq!(n(state), "6");
+        });
+    }
 }
