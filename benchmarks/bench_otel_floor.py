@@ -16,8 +16,9 @@ Each case is measured in two settings, because Python code costs more right afte
 in a loop of its own (the call evicts the interpreter's working set from the CPU caches):
 
 * **tight**: the case, over and over;
-* **after a call**: one ``sync_get_item`` on an in-process engine (``memory://``) before each case,
-  not timed: the cache state the instrumentation finds when it runs.
+* **after a call**: one ``sync_get_item`` against ``pydynox local`` (a child process, over HTTP, as in
+  ``bench_otel.py``) before each case, not timed: the cache state the instrumentation finds when it
+  runs.
 
 Each run of a case is timed on the calling thread's CPU clock (``time.thread_time_ns``), minus the
 clock's own cost (an empty case, measured in the same setting). Cases that end spans also count the
@@ -67,6 +68,8 @@ SPAN = {
         '{"TableName":"bench-otel","CapacityUnits":0.5,"ReadCapacityUnits":0.5,"WriteCapacityUnits":0.0}',
     ),
 }
+FLOOR = "floor: span (11 attributes) + 2 histogram points + 1 counter add"
+LISTENER = "pydynox-otel's listener, a get_item event (the same span and points)"
 CAPACITY = {"db.system.name": "aws.dynamodb", "db.operation.name": "GetItem", "db.collection.name": TABLE}
 
 
@@ -85,7 +88,7 @@ class Setup:
     """The SDK pipelines, the tracers and instruments the cases use, and the DynamoDB call that precedes
     a case in the "after a call" setting."""
 
-    def __init__(self) -> None:
+    def __init__(self, endpoint: str) -> None:
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import (
             MetricExporter,
@@ -133,7 +136,9 @@ class Setup:
         self.rows = meter.create_histogram("bench.rows", unit="{row}")
         self.capacity = meter.create_counter("bench.capacity", unit="{read_capacity_unit}")
 
-        self.client = DynamoDBClient(endpoint_url="memory://", region=REGION)
+        self.client = DynamoDBClient(
+            endpoint_url=endpoint, region=REGION, access_key="testing", secret_key="testing"
+        )
         self.client.sync_create_table(TABLE, partition_key=("pk", "S"), sort_key=("sk", "S"), wait=True)
         sys.path.insert(0, str(HERE))
         from bench_client import make_item
@@ -277,11 +282,7 @@ def cases(setup: Setup) -> list[Case]:
         Case("counter.add, 3 attributes (capacity)", lambda _: capacity.add(0.5, CAPACITY)),
         Case("counter.add, 6 attributes", lambda _: capacity.add(0.5, OPERATION)),
         # What every get_item asks of the SDK whoever instruments it.
-        Case(
-            "floor: span (11 attributes) + 2 histogram points + 1 counter add",
-            lambda _: floor(None),
-            ends_spans=True,
-        ),
+        Case(FLOOR, lambda _: floor(None), ends_spans=True),
         Case(
             "floor, under a sampled parent",
             lambda _: floor(under_parent),
@@ -306,7 +307,7 @@ def listener_cases(setup: Setup) -> list[Case]:
     listener = subscription.listener
     # The benchmark calls the listener itself, so the get_item of the "after a call" setting must not.
     subscription.unsubscribe()
-    return [Case("pydynox-otel listener, a get_item event", lambda _: listener(event), ends_spans=True)]
+    return [Case(LISTENER, lambda _: listener(event), ends_spans=True)]
 
 
 def measure(setup: Setup, case: Case, setting: str, chunks: int, per_chunk: int) -> list[float]:
@@ -343,9 +344,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-chunk", type=int, default=400, help="runs of a case per chunk")
     parser.add_argument("--json", type=Path, default=HERE / "results" / "otel-floor-latest.json")
     args = parser.parse_args(argv)
-    chunks = args.chunks or (5 if args.quick else 15)
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from support.local_server import local_process
 
-    setup = Setup()
+    with local_process() as (_, endpoint):
+        return run(Setup(endpoint), args.chunks or (5 if args.quick else 15), args.per_chunk, args.json)
+
+
+def run(setup: Setup, chunks: int, per_chunk: int, json_path: Path) -> int:
     all_cases = [*cases(setup), *listener_cases(setup)]
     settings = ("tight", "after a call")
     for case in all_cases:
@@ -358,25 +364,33 @@ def main(argv: list[str] | None = None) -> int:
         shift = r % len(all_cases)
         for case in all_cases[shift:] + all_cases[:shift]:
             for setting in settings if r % 2 == 0 else settings[::-1]:
-                case.samples[setting] += measure(setup, case, setting, 1, args.per_chunk)
+                case.samples[setting] += measure(setup, case, setting, 1, per_chunk)
     setup.shutdown()
 
     clock = {s: statistics.median(all_cases[0].samples[s]) for s in settings}
     lines = [
         f"CPython {platform.python_version()}, {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.2f} at the end; {chunks} chunks of {args.per_chunk} runs per case and "
+        f"{os.getloadavg()[0]:.2f} at the end; {chunks} chunks of {per_chunk} runs per case and "
         f"setting; CPU µs per run, median, minus the clock's own cost "
         f"({clock['tight']:.2f} / {clock['after a call']:.2f} µs)",
         "",
         "| case | tight | after a call |",
         "|---|---:|---:|",
     ]
+    cost = {
+        case.name: {s: statistics.median(case.samples[s]) - clock[s] for s in settings} for case in all_cases
+    }
     for case in all_cases[1:]:
-        cells = [f"{statistics.median(case.samples[s]) - clock[s]:.1f}" for s in settings]
-        lines.append(f"| {case.name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {case.name} | " + " | ".join(f"{cost[case.name][s]:.1f}" for s in settings) + " |")
+    floor, listener = cost[FLOOR], cost[LISTENER]
+    lines += [
+        "",
+        "pydynox-otel's own work (its listener minus the floor): "
+        + ", ".join(f"{listener[s] - floor[s]:.1f} µs {s}" for s in settings),
+    ]
     print("\n".join(lines))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(
         json.dumps({"clock": clock, "cases": {case.name: case.samples for case in all_cases}}, indent=2)
     )
     return 0
