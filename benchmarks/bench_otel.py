@@ -178,13 +178,15 @@ def production_sdk() -> tuple[Any, Any, Callable[[], None]]:
 
 
 def sdk_floor(tracer_provider: Any, meter_provider: Any) -> Callable[[Any], None]:
-    """The SDK's share of one get_item's telemetry, with nothing computed per call."""
+    """The SDK's share of one get_item's telemetry, with nothing computed per call: what any
+    instrumentation emitting the same span and metric points asks of the SDK."""
     from opentelemetry.trace import SpanKind
 
     tracer = tracer_provider.get_tracer("bench.floor")
     meter = meter_provider.get_meter("bench.floor")
     duration = meter.create_histogram("bench.floor.duration", unit="s")
     rows = meter.create_histogram("bench.floor.rows", unit="{row}")
+    capacity = meter.create_counter("bench.floor.read_capacity", unit="{read_capacity_unit}")
     operation = {
         "db.system.name": "aws.dynamodb",
         "db.operation.name": "GetItem",
@@ -193,13 +195,21 @@ def sdk_floor(tracer_provider: Any, meter_provider: Any) -> Callable[[Any], None
         "server.address": "127.0.0.1",
         "server.port": 8000,
     }
+    capacity_attributes = {
+        "db.system.name": "aws.dynamodb",
+        "db.operation.name": "GetItem",
+        "db.collection.name": TABLE,
+    }
     span_attributes = {
         **operation,
         "cloud.region": REGION,
         "aws.dynamodb.table_names": (TABLE,),
         "aws.dynamodb.consistent_read": False,
         "aws.request_id": "0" * 52,
-        "aws.dynamodb.consumed_capacity": ('{"TableName":"bench-otel","CapacityUnits":0.5}',),
+        "aws.dynamodb.consumed_capacity": (
+            '{"TableName":"bench-otel","CapacityUnits":0.5,"ReadCapacityUnits":0.5,'
+            '"WriteCapacityUnits":0.0}',
+        ),
     }
 
     def listener(event: Any) -> None:
@@ -212,6 +222,7 @@ def sdk_floor(tracer_provider: Any, meter_provider: Any) -> Callable[[Any], None
         span.end(end_time=event.end_time_ns)
         duration.record(event.duration, operation)
         rows.record(1, operation)
+        capacity.add(0.5, capacity_attributes)
 
     return listener
 

@@ -42,15 +42,17 @@ def test_the_entry_point_names_the_instrumentor() -> None:
 
 
 def test_opentelemetry_instrument_picks_it_up(http_endpoint: str, tmp_path: Path) -> None:
-    """The real auto-instrumentation entry: ``opentelemetry-instrument python app.py``. The app only
-    configures an SDK provider; the instrumentor was loaded before the app ran, against the global
-    (proxy) providers."""
+    """The real auto-instrumentation entry: ``opentelemetry-instrument python app.py``. The app
+    configures SDK providers one after the other; the instrumentor was loaded before the app ran,
+    against the global (proxy) providers, and records for each from the moment it is set."""
     app = tmp_path / "app.py"
     app.write_text(
         textwrap.dedent(
             """
             import json, os
-            from opentelemetry import trace
+            from opentelemetry import metrics, trace
+            from opentelemetry.sdk.metrics import MeterProvider
+            from opentelemetry.sdk.metrics.export import InMemoryMetricReader
             from opentelemetry.sdk.trace import TracerProvider
             from opentelemetry.sdk.trace.export import SimpleSpanProcessor
             from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -63,10 +65,17 @@ def test_opentelemetry_instrument_picks_it_up(http_endpoint: str, tmp_path: Path
             provider = TracerProvider()
             provider.add_span_processor(SimpleSpanProcessor(exporter))
             trace.set_tracer_provider(provider)
-            client.sync_list_tables()
-            spans = exporter.get_finished_spans()
-            print(json.dumps([[s.name, s.instrumentation_scope.name, s.attributes["db.system.name"]]
-                              for s in spans]))
+            client.sync_list_tables()  # a span; still no SDK meter provider
+            reader = InMemoryMetricReader()
+            metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+            client.sync_list_tables()  # a span and the first metric points
+            spans = [[s.name, s.instrumentation_scope.name, s.attributes["db.system.name"]]
+                     for s in exporter.get_finished_spans()]
+            durations = [[p.attributes["db.operation.name"], p.count]
+                         for r in reader.get_metrics_data().resource_metrics for sc in r.scope_metrics
+                         for m in sc.metrics if m.name == "db.client.operation.duration"
+                         for p in m.data.data_points]
+            print(json.dumps({"spans": spans, "durations": durations}))
             """
         )
     )
@@ -83,7 +92,10 @@ def test_opentelemetry_instrument_picks_it_up(http_endpoint: str, tmp_path: Path
         [str(launcher), sys.executable, str(app)], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [["ListTables", "pydynox_otel", "aws.dynamodb"]]
+    assert json.loads(result.stdout) == {
+        "spans": [["ListTables", "pydynox_otel", "aws.dynamodb"]] * 2,
+        "durations": [["ListTables", 1]],
+    }
 
 
 def test_uninstrument_really_stops_emission(client: DynamoDBClient, table: str) -> None:

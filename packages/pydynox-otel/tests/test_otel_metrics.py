@@ -10,6 +10,11 @@ from urllib.parse import urlsplit
 
 import pydynox_otel
 import pytest
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
+from opentelemetry.trace import NoOpTracerProvider
 from otel_testing import Telemetry, fresh_table, instrumented, make_client, unique_table
 from pydynox import DynamoDBClient, OperationEvent, events
 from pydynox.exceptions import ConditionalCheckFailedException
@@ -196,4 +201,63 @@ def test_instrumenting_again_keeps_counting_into_the_same_instruments(
     assert duration.count == 2
     (writes,) = telemetry.sums("pydynox.client.consumed_write_capacity").values()
     assert writes == 2.0
+    telemetry.shutdown()
+
+
+async def test_every_capacity_measurement_reaches_the_sdk_and_none_is_zero(
+    client: DynamoDBClient, table: str, recorded: list[OperationEvent]
+) -> None:
+    """A view the application configures sees each call's units as it happens (here: re-aggregated
+    as a histogram, whose count is the number of measurements), and a call adds only the kind of
+    units DynamoDB charged it: reads add no write units, writes no read units."""
+    reader = InMemoryMetricReader()
+    as_histogram = View(
+        instrument_name="pydynox.client.consumed_*", aggregation=ExplicitBucketHistogramAggregation((0.5, 1))
+    )
+    meter_provider = MeterProvider(metric_readers=[reader], views=[as_histogram])
+    pydynox_otel.instrument(tracer_provider=NoOpTracerProvider(), meter_provider=meter_provider)
+    try:
+        await client.put_item(table, {**KEY, "v": 1})
+        for _ in range(3):
+            await client.get_item(table, KEY)
+        data = reader.get_metrics_data()
+    finally:
+        pydynox_otel.uninstrument()
+        meter_provider.shutdown()
+
+    assert data is not None
+    points = {
+        m.name: [(dict(p.attributes or {}), p.count, p.sum) for p in m.data.data_points]
+        for r in data.resource_metrics
+        for s in r.scope_metrics
+        for m in s.metrics
+    }
+    reads = [e.consumed_by_table[table][0] for e in recorded if e.operation == "GetItem"]
+    (write,) = [e.consumed_by_table[table][1] for e in recorded if e.operation == "PutItem"]
+    assert len(reads) == 3 and all(units > 0 for units in reads) and write > 0
+    assert points["pydynox.client.consumed_read_capacity"] == [
+        (dict(capacity("GetItem", table)), 3, pytest.approx(sum(reads)))
+    ]
+    assert points["pydynox.client.consumed_write_capacity"] == [
+        (dict(capacity("PutItem", table)), 1, pytest.approx(write))
+    ]
+
+
+def test_metrics_without_spans_and_spans_without_metrics(client: DynamoDBClient, table: str) -> None:
+    """A no-op provider on one side silences that side only."""
+    telemetry = Telemetry()
+    pydynox_otel.instrument(tracer_provider=NoOpTracerProvider(), meter_provider=telemetry.meter_provider)
+    try:
+        client.sync_put_item(table, {**KEY, "v": 1})
+    finally:
+        pydynox_otel.uninstrument()
+    assert [p.count for p in telemetry.histogram("db.client.operation.duration")] == [1]
+
+    pydynox_otel.instrument(tracer_provider=telemetry.tracer_provider, meter_provider=NoOpMeterProvider())
+    try:
+        client.sync_get_item(table, KEY)
+    finally:
+        pydynox_otel.uninstrument()
+    assert telemetry.only_span().name == f"GetItem {table}"
+    assert [p.count for p in telemetry.histogram("db.client.operation.duration")] == [1]
     telemetry.shutdown()

@@ -60,6 +60,7 @@ UPDATE_EXPRESSION: Final = "pydynox.expression.update"
 ATTEMPTS: Final = "pydynox.attempts"
 RETRIED: Final = "pydynox.retried"
 UNPROCESSED_ROUND: Final = "pydynox.unprocessed.round"
+RETRY_REASON: Final = "pydynox.retry.reason"
 
 # The names the botocore instrumentation used before the database conventions were stable.
 LEGACY_DB_SYSTEM: Final = "db.system"
@@ -72,26 +73,29 @@ LEGACY_RPC_METHOD: Final = "rpc.method"
 LEGACY_AWS_REGION: Final = "aws.region"
 
 # Params of an event that map one to one onto a convention attribute.
-_PARAM_ATTRIBUTES: Final = (
-    ("consistent_read", CONSISTENT_READ),
-    ("projection", PROJECTION),
-    ("limit", LIMIT),
-    ("select", SELECT),
-    ("scan_forward", SCAN_FORWARD),
-    ("segment", SEGMENT),
-    ("total_segments", TOTAL_SEGMENTS),
-)
+_PARAM_ATTRIBUTES: Final = {
+    "consistent_read": CONSISTENT_READ,
+    "projection": PROJECTION,
+    "limit": LIMIT,
+    "select": SELECT,
+    "scan_forward": SCAN_FORWARD,
+    "segment": SEGMENT,
+    "total_segments": TOTAL_SEGMENTS,
+}
 # Expression params, captured only when asked: they hold attribute names and ``:placeholders``, never
 # values (DynamoDB's expression grammar has no literals), but names alone can say more than an
 # operator wants in a trace backend.
-_EXPRESSION_ATTRIBUTES: Final = (
-    ("key_condition_expression", KEY_CONDITION_EXPRESSION),
-    ("filter_expression", FILTER_EXPRESSION),
-    ("condition_expression", CONDITION_EXPRESSION),
-    ("update_expression", UPDATE_EXPRESSION),
-)
-# Operations whose response carries Count/ScannedCount as the conventions define them.
-_COUNTED_OPERATIONS: Final = frozenset({"Query", "Scan"})
+_EXPRESSION_ATTRIBUTES: Final = {
+    "key_condition_expression": KEY_CONDITION_EXPRESSION,
+    "filter_expression": FILTER_EXPRESSION,
+    "condition_expression": CONDITION_EXPRESSION,
+    "update_expression": UPDATE_EXPRESSION,
+}
+# The operations that can read through an index, and whose response carries Count/ScannedCount as the
+# conventions define them.
+_QUERY_OPERATIONS: Final = frozenset({"Query", "Scan"})
+# The operations whose response can leave items or keys unprocessed, which pydynox sends again.
+_UNPROCESSED_OPERATIONS: Final = frozenset({"BatchGetItem", "BatchWriteItem"})
 _BATCH_OPERATIONS: Final = frozenset(
     {"BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems"}
 )
@@ -118,39 +122,67 @@ def legacy_names_requested() -> bool:
 
 class Shape:
     """What every event of one client, operation, table and outcome has in common: the span name,
-    the operation's attributes (shared by the span and every metric), the fixed part of the request
-    attributes, and the event's own facts that decide the rest. Built once per shape, so a call only
-    adds what is its own."""
+    the operation's attributes (shared by the span and the duration, rows, throttle and retry points),
+    the span's attributes that do not depend on the call, the attributes of the capacity points, and
+    the event's own facts that decide the rest. Built once per shape, so that a call only adds what is
+    its own and the metric points of every call of a shape share one attribute dict."""
 
     __slots__ = (
+        "_capacity",
         "attributes",
         "batch",
         "counted",
         "error_code",
         "error_type",
+        "indexed",
         "name",
         "operation",
-        "request",
+        "resends_unprocessed",
+        "retried_attributes",
+        "span_attributes",
         "table",
+        "throttled",
+        "unprocessed_attributes",
     )
+
+    _CAPACITY_LIMIT: Final = 256
 
     def __init__(self, event: OperationEvent, legacy: bool) -> None:
         self.operation = event.operation
         self.table = event.table
         self.error_type = event.error_type
         self.error_code = event.error_code
+        self.throttled = self.error_code in THROTTLING_CODES
         self.batch = self.operation in _BATCH_OPERATIONS
-        self.counted = self.operation in _COUNTED_OPERATIONS
+        self.counted = self.indexed = self.operation in _QUERY_OPERATIONS
+        self.resends_unprocessed = self.operation in _UNPROCESSED_OPERATIONS
         self.name = span_name(event, legacy)
         self.attributes = operation_attributes(event)
-        request: Attributes = {}
+        self.retried_attributes: Attributes = {**self.attributes, RETRY_REASON: "error"}
+        self.unprocessed_attributes: Attributes = {**self.attributes, RETRY_REASON: "unprocessed"}
+        span = dict(self.attributes)
         if event.region is not None:
-            request[CLOUD_REGION] = event.region
+            span[CLOUD_REGION] = event.region
         if self.table is not None:
-            request[TABLE_NAMES] = (self.table,)
+            span[TABLE_NAMES] = (self.table,)
         if legacy:
-            request.update(legacy_attributes(event))
-        self.request = request
+            span.update(legacy_attributes(event))
+        self.span_attributes = span
+        self._capacity: dict[str, Attributes] = {}
+
+    def capacity_attributes(self, table: str) -> Attributes:
+        """The attributes of this operation's capacity points for ``table`` (one dict per table)."""
+        found = self._capacity.get(table)
+        if found is None:
+            # A transaction's shape meets every table it is ever given; bounded like the shapes.
+            if len(self._capacity) >= self._CAPACITY_LIMIT:
+                self._capacity.clear()
+            found = self._capacity[table] = {
+                DB_SYSTEM_NAME: DYNAMODB,
+                DB_OPERATION_NAME: self.operation,
+                DB_COLLECTION_NAME: table,
+            }
+        return found
 
 
 class Shapes:
@@ -165,7 +197,11 @@ class Shapes:
 
     def of(self, event: OperationEvent) -> Shape:
         # Region and server are facts of the client, so its id stands for them.
-        key = (event.client_id, event.operation, event.table, event.error_type, event.error_code)
+        error_type = event.error_type
+        if error_type is None:
+            key: tuple[object, ...] = (event.client_id, event.operation, event.table)
+        else:
+            key = (event.client_id, event.operation, event.table, error_type, event.error_code)
         shape = self._shapes.get(key)
         if shape is None:
             if len(self._shapes) >= self._LIMIT:
@@ -205,41 +241,42 @@ def operation_attributes(event: OperationEvent) -> Attributes:
 
 
 def request_attributes(event: OperationEvent, shape: Shape, capture_expressions: bool) -> Attributes:
-    """What the operation asked for: tables, index, read options, expressions, legacy names (a new
-    dict: the caller may add to it)."""
-    attributes = dict(shape.request)
-    params = event.params
-    if shape.table is None:
-        # A batch's or a transaction's tables.
-        names = params.get("table_names")
-        if names:
-            attributes[TABLE_NAMES] = tuple(names)
-    index = event.index
-    if index is not None:
-        attributes[INDEX_NAME] = index
-    if params:
-        for param, name in _PARAM_ATTRIBUTES:
-            value = params.get(param)
-            if value is not None:
+    """The span's attributes up to the request: the shape's, then what this call asked for (index,
+    read options, a batch's tables and size, expressions). A new dict: the caller adds to it."""
+    attributes = shape.span_attributes.copy()
+    if shape.indexed:
+        index = event.index
+        if index is not None:
+            attributes[INDEX_NAME] = index
+    # Only what the call set is there: usually one or two params, so walk them, not every name.
+    for param, value in event.params.items():
+        name = _PARAM_ATTRIBUTES.get(param)
+        if name is not None:
+            attributes[name] = value
+        elif param == "table_names":
+            # A batch's or a transaction's tables (one table is already in the shape).
+            if shape.table is None and value:
+                attributes[TABLE_NAMES] = tuple(value)
+        elif capture_expressions:
+            name = _EXPRESSION_ATTRIBUTES.get(param)
+            if name is not None:
                 attributes[name] = value
+            elif param == "statement":
+                attributes[DB_QUERY_TEXT] = sanitize_statement(value)
     if shape.batch:
         # The conventions count a batch only from two operations up ("SHOULD never be 1").
         size = event.batch_size
         if size is not None and size > 1:
             attributes[DB_OPERATION_BATCH_SIZE] = size
-    if capture_expressions and params:
-        for param, name in _EXPRESSION_ATTRIBUTES:
-            text = params.get(param)
-            if text is not None:
-                attributes[name] = text
-        statement = params.get("statement")
-        if statement is not None:
-            attributes[DB_QUERY_TEXT] = sanitize_statement(statement)
     return attributes
 
 
 def add_response_attributes(
-    attributes: Attributes, event: OperationEvent, shape: Shape, consumed: dict[str, tuple[float, float]]
+    attributes: Attributes,
+    event: OperationEvent,
+    shape: Shape,
+    consumed: dict[str, tuple[float, float]],
+    attempts: int,
 ) -> Attributes:
     """Adds what DynamoDB answered: request id, counts, consumed capacity (``consumed``, the event's
     ``consumed_by_table``), how many attempts it took. Returns ``attributes``."""
@@ -253,7 +290,6 @@ def add_response_attributes(
             attributes[SCANNED_COUNT] = event.scanned_count
     if consumed:
         attributes[CONSUMED_CAPACITY] = consumed_capacity(consumed)
-    attempts = event.attempts
     if attempts > 1:
         attributes[ATTEMPTS] = attempts
     return attributes
@@ -262,7 +298,16 @@ def add_response_attributes(
 def consumed_capacity(consumed: dict[str, tuple[float, float]]) -> tuple[str, ...]:
     """One JSON document per table, shaped like DynamoDB's ``ConsumedCapacity`` (the conventions'
     format for ``aws.dynamodb.consumed_capacity``), from an event's ``consumed_by_table``."""
+    if len(consumed) == 1:
+        for table, (rcu, wcu) in consumed.items():
+            return _one_table_capacity(table, rcu, wcu)
     return tuple(_capacity_document(table, rcu, wcu) for table, (rcu, wcu) in consumed.items())
+
+
+@lru_cache(maxsize=256)
+def _one_table_capacity(table: str, rcu: float, wcu: float) -> tuple[str]:
+    # The common case, a single table, cached as the attribute value itself.
+    return (_capacity_document(table, rcu, wcu),)
 
 
 @lru_cache(maxsize=256)

@@ -21,7 +21,7 @@ from pydynox import DynamoDBClient, events
 from pydynox.events import OperationEvent
 
 from pydynox_otel.attributes import Shapes, legacy_names_requested
-from pydynox_otel.metrics import OperationMetrics
+from pydynox_otel.metrics import MetricRecorder
 from pydynox_otel.spans import RequestHook, ResponseHook, SpanRecorder
 from pydynox_otel.version import __version__
 
@@ -38,7 +38,7 @@ class _Listener:
     """The operation-event listener: one span and the metrics of each event it accepts."""
 
     def __init__(
-        self, client_id: int | None, shapes: Shapes, spans: SpanRecorder, metrics: OperationMetrics
+        self, client_id: int | None, shapes: Shapes, spans: SpanRecorder, metrics: MetricRecorder
     ) -> None:
         self._client_id = client_id
         self._shapes = shapes
@@ -52,12 +52,18 @@ class _Listener:
         # instrumentation; it lives in the same context the event is delivered in.
         if not is_instrumentation_enabled():
             return
+        spans = self._spans.live()
+        metrics = self._metrics.live()
+        if not (spans or metrics):
+            return
         shape = self._shapes.of(event)
         consumed = event.consumed_by_table  # built on each access: read once
         try:
-            self._spans.record(event, shape, consumed)
+            if spans:
+                self._spans.record(event, shape, consumed)
         finally:
-            self._metrics.record(event, shape, consumed)
+            if metrics:
+                self._metrics.record(event, shape, consumed)
 
 
 class PydynoxInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -102,7 +108,10 @@ class PydynoxInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         )
         client_id = client.client_id if client is not None else None
         listener = _Listener(
-            client_id, Shapes(legacy_names_requested()), spans, OperationMetrics.for_meter(meter)
+            client_id,
+            Shapes(legacy_names_requested()),
+            spans,
+            MetricRecorder(meter, global_meter=meter_provider is None),
         )
         self._subscription = events.subscribe(listener)
 

@@ -67,27 +67,28 @@ class SpanRecorder:
         self._response_hook = response_hook
 
     def record(self, event: OperationEvent, shape: Shape, consumed: dict[str, tuple[float, float]]) -> None:
-        """Emits the span of ``event`` (of this ``shape``; ``consumed`` is its ``consumed_by_table``)."""
-        if self._silent or (self._until_global_provider and self._no_global_provider()):
-            return
+        """Emits the span of ``event`` (of this ``shape``; ``consumed`` is its ``consumed_by_table``);
+        only called when :meth:`live`."""
         # The operation is over, so its attributes are known when the span starts: the sampler sees
         # them (the outcome included), and the SDK checks them in one pass. A request hook must see
         # the span before the response's attributes, so with one they come after it.
         attributes = request_attributes(event, shape, self._capture_expressions)
-        attributes.update(shape.attributes)
-        if self._request_hook is None:
-            add_response_attributes(attributes, event, shape, consumed)
-        # No `context=`: the tracer takes the current context, which is the caller's.
+        attempts = event.attempts
+        request_hook = self._request_hook
+        if request_hook is None:
+            add_response_attributes(attributes, event, shape, consumed, attempts)
+        # No `context=`: the tracer takes the current context, which is the caller's. Nothing is made
+        # current while the span exists: nothing runs under it (the operation is over).
         span = self._tracer.start_span(
             shape.name, kind=SpanKind.CLIENT, attributes=attributes, start_time=event.start_time_ns
         )
         try:
             if not span.is_recording():
                 return
-            if self._request_hook is not None:
-                _call_hook("request_hook", self._request_hook, span, event)
-                span.set_attributes(add_response_attributes({}, event, shape, consumed))
-            if shape.error_code is not None or event.attempts > 1 or event.unprocessed_retries:
+            if request_hook is not None:
+                _call_hook("request_hook", request_hook, span, event)
+                span.set_attributes(add_response_attributes({}, event, shape, consumed, attempts))
+            if attempts > 1 or shape.throttled or (shape.resends_unprocessed and event.unprocessed_retries):
                 _add_retry_events(span, event)
             if shape.error_type is not None:
                 span.set_status(Status(StatusCode.ERROR, shape.error_code))
@@ -96,11 +97,15 @@ class SpanRecorder:
         finally:
             span.end(end_time=event.end_time_ns)
 
-    def _no_global_provider(self) -> bool:
-        if isinstance(trace.get_tracer_provider(), ProxyTracerProvider):
-            return True
-        self._until_global_provider = False  # set once, never unset
-        return False
+    def live(self) -> bool:
+        """Whether a span can be recorded at all (if not, none is built)."""
+        if self._silent:
+            return False
+        if self._until_global_provider:
+            if isinstance(trace.get_tracer_provider(), ProxyTracerProvider):
+                return False
+            self._until_global_provider = False  # set once, never unset
+        return True
 
 
 def _add_retry_events(span: Span, event: OperationEvent) -> None:
