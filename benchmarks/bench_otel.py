@@ -207,8 +207,7 @@ def sdk_floor(tracer_provider: Any, meter_provider: Any) -> Callable[[Any], None
         "aws.dynamodb.consistent_read": False,
         "aws.request_id": "0" * 52,
         "aws.dynamodb.consumed_capacity": (
-            '{"TableName":"bench-otel","CapacityUnits":0.5,"ReadCapacityUnits":0.5,'
-            '"WriteCapacityUnits":0.0}',
+            '{"TableName":"bench-otel","CapacityUnits":0.5,"ReadCapacityUnits":0.5,"WriteCapacityUnits":0.0}',
         ),
     }
 
