@@ -3,8 +3,8 @@ instrumentation, pydynox-otel's included.
 
 Run from the repository root::
 
-    uv run --no-sync python benchmarks/bench_otel_floor.py            # ~3 min on 2 cores
-    uv run --no-sync python benchmarks/bench_otel_floor.py --quick    # ~1 min
+    uv run --no-sync python benchmarks/bench_otel_floor.py            # ~2 min on 2 cores
+    uv run --no-sync python benchmarks/bench_otel_floor.py --quick    # ~30 s
 
 Every case is one SDK call (or a few, for the composite rows) as pydynox-otel makes it for a
 ``get_item``. The SDK is set up as a service runs it: a ``TracerProvider`` (default sampler,
