@@ -24,6 +24,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
+use pyo3::IntoPyObjectExt;
 
 use crate::errors::{is_throttling_code, OpError};
 
@@ -358,19 +359,18 @@ impl OperationMetrics {
         total
     }
 
-    fn __repr__(&self) -> String {
-        let request_id = repr_str(self.request_id.as_deref());
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
             "OperationMetrics(duration_ms={:.3}, consumed_rcu={}, consumed_wcu={}, items_count={}, \
              scanned_count={}, attempts={}, request_id={})",
             self.duration_ms,
-            opt(&self.consumed_rcu),
-            opt(&self.consumed_wcu),
-            opt(&self.items_count),
-            opt(&self.scanned_count),
+            py_repr(py, self.consumed_rcu)?,
+            py_repr(py, self.consumed_wcu)?,
+            py_repr(py, self.items_count)?,
+            py_repr(py, self.scanned_count)?,
             self.attempts,
-            request_id
-        )
+            py_repr(py, self.request_id.as_deref())?
+        ))
     }
 }
 
@@ -476,15 +476,15 @@ impl OperationEvent {
         self.error_type.is_none()
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
             "OperationEvent(operation={}, table={}, duration={:.6}, attempts={}, error_code={})",
-            repr_str(Some(self.operation)),
-            repr_str(self.table.as_deref()),
+            py_repr(py, self.operation)?,
+            py_repr(py, self.table.as_deref())?,
             self.duration,
             self.attempts,
-            repr_str(self.error_code.as_deref())
-        )
+            py_repr(py, self.error_code.as_deref())?
+        ))
     }
 }
 
@@ -594,39 +594,7 @@ pub fn dispatch_later(py: Python<'_>, event: OperationEvent) -> PyResult<Py<PyAn
     Ok(partial.call1((dispatcher(py)?, ev))?.unbind())
 }
 
-/// An optional number as Python's repr spells it (`None`, `1.0`, `3`), not Rust's `Some(1.0)`.
-fn opt<T: std::fmt::Debug>(v: &Option<T>) -> String {
-    v.as_ref()
-        .map_or_else(|| "None".to_owned(), |v| format!("{v:?}"))
-}
-
-/// An optional string as Python's repr spells it: `None` or `'text'` (quotes escaped as Python does).
-fn repr_str(v: Option<&str>) -> String {
-    match v {
-        None => "None".to_owned(),
-        Some(s) => {
-            let quote = if s.contains('\'') && !s.contains('"') {
-                '"'
-            } else {
-                '\''
-            };
-            let mut out = String::with_capacity(s.len() + 2);
-            out.push(quote);
-            for c in s.chars() {
-                match c {
-                    '\\' => out.push_str("\\\\"),
-                    '\n' => out.push_str("\\n"),
-                    '\r' => out.push_str("\\r"),
-                    '\t' => out.push_str("\\t"),
-                    c if c == quote => {
-                        out.push('\\');
-                        out.push(c);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push(quote);
-            out
-        }
-    }
+/// A field as Python's `repr` spells it (`None`, `'id'`, `1.0`), not as Rust's `Some("id")`.
+fn py_repr<'py>(py: Python<'py>, value: impl IntoPyObject<'py>) -> PyResult<String> {
+    Ok(value.into_bound_py_any(py)?.repr()?.to_string())
 }

@@ -132,17 +132,18 @@ pub fn inbox_for(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<
     if let Ok(drain) = known.cast::<InboxDrain>() {
         return Ok(drain.get().inbox.clone());
     }
-    let inbox = register(py, event_loop)?;
     let drain = Bound::new(
         py,
         InboxDrain {
-            inbox: inbox.clone(),
+            inbox: register(py, event_loop)?,
         },
     )?;
+    let inbox = drain.get().inbox.clone();
     inboxes.set_item(event_loop, drain)?;
     Ok(inbox)
 }
 
+/// A new inbox for `event_loop`, its wake-up socket watched by the loop when the loop can watch one.
 #[cfg(unix)]
 fn register(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Inbox>> {
     use std::os::fd::AsRawFd;
@@ -156,13 +157,11 @@ fn register(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Inbox
     };
     let fd = rx.as_raw_fd();
     let inbox = Inbox::new(Wake::Socket { tx, rx });
-    let drain = Bound::new(
-        py,
-        InboxDrain {
-            inbox: inbox.clone(),
-        },
-    )?;
-    match event_loop.call_method1(pyo3::intern!(py, "add_reader"), (fd, drain)) {
+    // The reader callback shares the inbox; the dictionary's drain object is a second handle on it.
+    let reader = InboxDrain {
+        inbox: inbox.clone(),
+    };
+    match event_loop.call_method1(pyo3::intern!(py, "add_reader"), (fd, reader)) {
         Ok(_) => Ok(inbox),
         Err(e) if e.is_instance_of::<pyo3::exceptions::PyNotImplementedError>(py) => {
             Ok(Inbox::new(Wake::Threadsafe))
