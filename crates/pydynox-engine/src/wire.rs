@@ -22,6 +22,10 @@ use crate::error::{Error, Result};
 use crate::number::Number;
 use crate::value::{Item, Value};
 
+mod reader;
+
+use reader::Reader;
+
 /// DynamoDB allows 32 levels of nesting in a document.
 const MAX_DEPTH: usize = 32;
 
@@ -112,7 +116,17 @@ fn invalid(message: impl Into<String>) -> Box<Error> {
 /// are not JSON at all (a SerializationException).
 type Parsed<T> = std::result::Result<T, Box<Error>>;
 
-/// Deserializes `seed` from JSON bytes, turning malformed JSON into DynamoDB's error.
+fn malformed() -> Error {
+    Error::serialization("Start of structure or map found where not expected")
+}
+
+/// JSON bytes as text (request strings are then taken as they are, without a check of their own).
+fn utf8(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| malformed())
+}
+
+/// Deserializes `seed` from JSON bytes with serde's visitors: the reference `Reader` is held to.
+#[cfg(test)]
 fn from_slice<'de, S>(bytes: &'de [u8], seed: S) -> Result<S::Value>
 where
     S: DeserializeSeed<'de>,
@@ -133,7 +147,9 @@ where
 
 /// One attribute value (`{"S": "x"}`) from JSON bytes.
 pub fn value_from_slice(bytes: &[u8]) -> Result<Value> {
-    from_slice(bytes, ValueSeed { depth: 0 })?.map_err(|e| *e)
+    let mut reader = Reader::new(utf8(bytes)?);
+    let value = reader.value(0).and_then(|v| reader.end().map(|_| v));
+    value.map_err(|_| malformed())?.map_err(|e| *e)
 }
 
 /// One attribute value from a parsed JSON tree.
@@ -143,7 +159,9 @@ pub fn value_from_json(json: &Json) -> Result<Value> {
 
 /// An attribute map (`{"name": {"S": "x"}, ...}`) from JSON bytes.
 pub fn item_from_slice(bytes: &[u8]) -> Result<Item> {
-    from_slice(bytes, ItemSeed)?.map_err(|e| *e)
+    let mut reader = Reader::new(utf8(bytes)?);
+    let item = reader.top_item().and_then(|i| reader.end().map(|_| i));
+    item.map_err(|_| malformed())?.map_err(|e| *e)
 }
 
 /// An attribute map from a parsed JSON tree.
@@ -289,21 +307,8 @@ impl<'de> DeserializeSeed<'de> for PayloadSeed<'_> {
     type Value = Option<Parsed<Value>>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        let kind = match self.tag {
-            "S" => Kind::S,
-            "N" => Kind::N,
-            "B" => Kind::B,
-            "BOOL" => Kind::Bool,
-            "NULL" => Kind::Null,
-            "SS" => Kind::Ss,
-            "NS" => Kind::Ns,
-            "BS" => Kind::Bs,
-            "L" => Kind::L,
-            "M" => Kind::M,
-            _ => Kind::Unknown(self.tag),
-        };
         d.deserialize_any(PayloadVisitor {
-            kind,
+            kind: Kind::of(self.tag),
             depth: self.depth,
         })
     }
@@ -322,6 +327,24 @@ enum Kind<'t> {
     L,
     M,
     Unknown(&'t str),
+}
+
+impl<'t> Kind<'t> {
+    fn of(tag: &'t str) -> Kind<'t> {
+        match tag {
+            "S" => Kind::S,
+            "N" => Kind::N,
+            "B" => Kind::B,
+            "BOOL" => Kind::Bool,
+            "NULL" => Kind::Null,
+            "SS" => Kind::Ss,
+            "NS" => Kind::Ns,
+            "BS" => Kind::Bs,
+            "L" => Kind::L,
+            "M" => Kind::M,
+            _ => Kind::Unknown(tag),
+        }
+    }
 }
 
 struct PayloadVisitor<'t> {
@@ -427,14 +450,10 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
         self,
         mut seq: A,
     ) -> std::result::Result<Self::Value, A::Error> {
-        let what = match self.kind {
-            Kind::Ss => "SS members",
-            Kind::Ns | Kind::Bs | Kind::L => "",
-            _ => {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                return Ok(Some(Err(self.wrong())));
-            }
-        };
+        if !matches!(self.kind, Kind::Ss | Kind::Ns | Kind::Bs | Kind::L) {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Some(Err(self.wrong())));
+        }
         if let Kind::L = self.kind {
             let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(0));
             let mut failed = None;
@@ -457,13 +476,7 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
             match member {
                 SetMember::Text(t) => texts.push(t),
                 SetMember::Other => {
-                    failed.get_or_insert(Box::new(match self.kind {
-                        Kind::Ss => Error::serialization(format!("{what} must be a string")),
-                        Kind::Ns => {
-                            Error::serialization("NUMBER_VALUE cannot be converted to String")
-                        }
-                        _ => Error::serialization("Binary values must be base64 strings"),
-                    }));
+                    failed.get_or_insert_with(|| self.not_a_set_member());
                 }
             }
         }
@@ -490,6 +503,15 @@ impl<'de> Visitor<'de> for PayloadVisitor<'_> {
 }
 
 impl PayloadVisitor<'_> {
+    /// The error for a set member that is not a string.
+    fn not_a_set_member(&self) -> Box<Error> {
+        Box::new(match self.kind {
+            Kind::Ss => Error::serialization("SS members must be a string"),
+            Kind::Ns => Error::serialization("NUMBER_VALUE cannot be converted to String"),
+            _ => Error::serialization("Binary values must be base64 strings"),
+        })
+    }
+
     fn set(&self, texts: Vec<Cow<'_, str>>) -> Parsed<Value> {
         let value = match self.kind {
             Kind::Ss => {
@@ -648,13 +670,30 @@ pub fn read_request(body: &[u8]) -> Result<Lazy<'_>> {
         return Ok(Lazy::Object(Vec::new()));
     }
     // Checked once here (ASCII runs go fast), so strings need no check of their own below.
-    let text = std::str::from_utf8(body)
-        .map_err(|_| Error::serialization("Start of structure or map found where not expected"))?;
-    let mut de = serde_json::Deserializer::from_str(text);
+    let mut reader = Reader::new(utf8(body)?);
+    let lazy = reader
+        .lazy(LazySeed::Structure)
+        .and_then(|lazy| reader.end().map(|_| lazy))
+        .map_err(|_| malformed())?;
+    match lazy {
+        Lazy::Object(_) => Ok(lazy),
+        _ => Err(Error::serialization(
+            "The request body must be a JSON object",
+        )),
+    }
+}
+
+/// `read_request` with serde's visitors: the reference `Reader` is held to.
+#[cfg(test)]
+fn read_request_with_serde(body: &[u8]) -> Result<Lazy<'_>> {
+    if body.is_empty() {
+        return Ok(Lazy::Object(Vec::new()));
+    }
+    let mut de = serde_json::Deserializer::from_str(utf8(body)?);
     let lazy = LazySeed::Structure
         .deserialize(&mut de)
         .and_then(|lazy| de.end().map(|_| lazy))
-        .map_err(|_| Error::serialization("Start of structure or map found where not expected"))?;
+        .map_err(|_| malformed())?;
     match lazy {
         Lazy::Object(_) => Ok(lazy),
         _ => Err(Error::serialization(
@@ -677,6 +716,7 @@ enum LazySeed {
     Items,
 }
 
+#[cfg(test)]
 impl<'de> DeserializeSeed<'de> for LazySeed {
     type Value = Lazy<'de>;
 
@@ -685,8 +725,10 @@ impl<'de> DeserializeSeed<'de> for LazySeed {
     }
 }
 
+#[cfg(test)]
 struct LazyVisitor(LazySeed);
 
+#[cfg(test)]
 impl<'de> Visitor<'de> for LazyVisitor {
     type Value = Lazy<'de>;
 
