@@ -101,6 +101,55 @@ def test_nested_values_round_trip(client: DynamoDBClient, table: str, value: Any
     assert got == item
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=values, tags=st.sets(st.text(min_size=1, max_size=5), min_size=1, max_size=4))
+def test_nested_values_round_trip_through_a_batch_write(
+    client: DynamoDBClient, table: str, value: Any, tags: set[str]
+) -> None:
+    # A batch write's body is written as JSON straight from the Python values (not by the SDK).
+    item = {"pk": "h", "sk": "2", "v": value, "tags": tags}
+    client.sync_batch_write(table, put_items=[item])
+    got = client.sync_get_item(table, {"pk": "h", "sk": "2"})
+    assert got == item
+
+
+def test_a_batch_write_stores_exactly_what_put_item_stores(
+    client: DynamoDBClient, table: str, boto: Any
+) -> None:
+    values = {
+        "s": 'quote " backslash \\ newline \n tab \t nul \x00 bell \x07 del \x7f ação 日本 🙂',
+        "empty": "",
+        "big": 10**37,
+        "neg": -12345678901234567890,
+        "pi": PI_38,
+        "tiny": Decimal("1E-130"),
+        "f": 0.1,
+        "t": True,
+        "no": False,
+        "none": None,
+        "b": b"\x00\xff",
+        "ba": bytearray(b"ab"),
+        "mv": memoryview(b"mv"),
+        "list": [1, "two", (3, 4), {"five": {5}}],
+        "map": {'k"ey': {"deep": [None, True, b"x"]}},
+        "ss": {"a", 'b"', "c\n"},
+        "fs": frozenset({1, Decimal("2.5")}),
+        "bs": {b"x", b"\x00"},
+    }
+    client.sync_put_item(table, {"pk": "eq", "sk": "put", **values})
+    client.sync_batch_write(table, put_items=[{"pk": "eq", "sk": "batch", **values}])
+    raw = {
+        sk: boto.get_item(TableName=table, Key={"pk": {"S": "eq"}, "sk": {"S": sk}})["Item"]
+        for sk in ("put", "batch")
+    }
+    for stored in raw.values():
+        del stored["sk"]
+        for name in ("ss", "fs", "bs"):
+            ((kind, members),) = stored[name].items()
+            stored[name] = {kind: sorted(members)}
+    assert raw["batch"] == raw["put"]
+
+
 @pytest.mark.parametrize(
     ("value", "error", "fragment"),
     [
@@ -115,12 +164,20 @@ def test_nested_values_round_trip(client: DynamoDBClient, table: str, value: Any
         ({1: "x"}, TypeError, "attribute names must be str"),
     ],
 )
+@pytest.mark.parametrize("write", ["put_item", "batch_write"])
 def test_bad_values_are_refused_before_sending(
-    client: DynamoDBClient, table: str, value: Any, error: type[Exception], fragment: str
+    client: DynamoDBClient, table: str, value: Any, error: type[Exception], fragment: str, write: str
 ) -> None:
-    with pytest.raises(error, match=fragment.replace("[", r"\[").replace("]", r"\]")):
-        client.sync_put_item(table, {"pk": "x", "sk": "1", "bad": value})
+    item = {"pk": "x", "sk": "1", "bad": value}
+    with pytest.raises(error, match=fragment.replace("[", r"\[").replace("]", r"\]")) as info:
+        if write == "put_item":
+            client.sync_put_item(table, item)
+        else:
+            client.sync_batch_write(table, put_items=[{"pk": "x", "sk": "0"}, item])
+    if write == "batch_write":
+        assert "put_items[1]" in str(info.value)
     assert client.sync_get_item(table, {"pk": "x", "sk": "1"}) is None
+    assert client.sync_get_item(table, {"pk": "x", "sk": "0"}) is None
 
 
 def test_self_referencing_list_is_refused(client: DynamoDBClient, table: str) -> None:

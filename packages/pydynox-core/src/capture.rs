@@ -5,6 +5,8 @@
 //! response whole: only a 2xx body holding the member as a JSON array is touched. The body is cut
 //! while the SDK reads it (a wrapping body), so its timeouts, stalled-stream protection and retries
 //! apply as they do to any response.
+//!
+//! The other way round, [`OwnBody`] sends a request body pydynox wrote itself.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use std::task::{ready, Context, Poll};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
@@ -143,33 +145,36 @@ impl Body for Cutting {
     }
 }
 
-/// Keeps a handle on the request body the SDK serialized: reference-counted, not copied. The SDK
-/// consumes an operation's input, so a batch chunk that fails is read back from these bytes to be
-/// reported or sent again, instead of being deep-copied before every send in case it fails.
-#[derive(Clone, Debug, Default)]
-pub struct SentBody {
-    slot: Arc<Mutex<Option<SdkBody>>>,
+/// Sends a request body pydynox wrote itself (a batch write's, see `convert::json`) in place of the
+/// one the SDK serialized from a placeholder input. Swapped once, before the retry loop, so every
+/// attempt sends it, signs it (the signature covers the body) and rewinds to it.
+#[derive(Clone, Debug)]
+pub struct OwnBody {
+    body: Bytes,
 }
 
-impl SentBody {
-    /// The body of the last attempt's request, if the SDK got as far as serializing it.
-    pub fn take(&self) -> Option<SdkBody> {
-        self.slot.lock().take()
+impl OwnBody {
+    pub fn new(body: Bytes) -> Self {
+        OwnBody { body }
     }
 }
 
-impl Intercept for SentBody {
+impl Intercept for OwnBody {
     fn name(&self) -> &'static str {
-        "pydynox::sent_body"
+        "pydynox::own_body"
     }
 
-    fn read_after_serialization(
+    fn modify_before_retry_loop(
         &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        *self.slot.lock() = context.request().body().try_clone();
+        let request = context.request_mut();
+        *request.body_mut() = SdkBody::from(self.body.clone());
+        request
+            .headers_mut()
+            .insert("content-length", self.body.len().to_string());
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! ints and Decimals keep every digit, Python sets become SS/NS/BS, and anything DynamoDB cannot hold is
 //! refused with an error that names the attribute path, never coerced.
 
+pub mod json;
 pub mod number;
 pub mod wire;
 
@@ -17,6 +18,7 @@ use pyo3::types::{
     PyString, PyTuple, PyType,
 };
 
+pub use json::JsonSink;
 use number::NumberError;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -119,10 +121,23 @@ fn number_error(err: NumberError) -> ConvertError {
 
 /// Converts a `dict[str, Any]` into an item. `what` names it in error messages.
 pub fn py_to_item(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Item> {
-    let dict = obj.cast::<PyDict>().map_err(|_| {
-        PyTypeError::new_err(format!("{what} must be a dict, not {}", type_name(obj)))
-    })?;
-    dict_to_map(dict, 0).map_err(|e| e.into_pyerr(what))
+    let dict = as_item_dict(obj, what)?;
+    let mut sink = AvSink;
+    let mut map = HashMap::with_capacity(dict.len());
+    dict_entries(dict, 0, &mut sink, &mut map).map_err(|e| e.into_pyerr(what))?;
+    Ok(map)
+}
+
+/// Converts a `dict[str, Any]` straight into its DynamoDB JSON (`{"name": {"S": "..."}, ...}`),
+/// with the same checks and errors as [`py_to_item`] and without building the SDK's values first.
+pub fn py_to_item_json(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+    let dict = as_item_dict(obj, what)?;
+    let mut sink = JsonSink::default();
+    sink.out.push(b'{');
+    let mut first = true;
+    dict_entries(dict, 0, &mut sink, &mut first).map_err(|e| e.into_pyerr(what))?;
+    sink.out.push(b'}');
+    Ok(sink.out)
 }
 
 /// Converts one value (used for expression attribute values and keys given one by one).
@@ -130,8 +145,109 @@ pub fn py_to_value(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<AttributeValu
     to_av(obj, 0).map_err(|e| e.into_pyerr(what))
 }
 
-fn dict_to_map(dict: &Bound<'_, PyDict>, depth: usize) -> Result<Item, ConvertError> {
-    let mut map = HashMap::with_capacity(dict.len());
+pub(crate) fn to_av(obj: &Bound<'_, PyAny>, depth: usize) -> Result<AttributeValue, ConvertError> {
+    convert(obj, depth, &mut AvSink)
+}
+
+fn as_item_dict<'a, 'py>(
+    obj: &'a Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<&'a Bound<'py, PyDict>> {
+    obj.cast::<PyDict>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a dict, not {}", type_name(obj))))
+}
+
+/// Where converted values go. One walk of the Python values (and so one set of checks and error
+/// messages) feeds both outputs: the SDK's `AttributeValue`s, and DynamoDB JSON written directly,
+/// for requests whose body pydynox writes itself.
+pub(crate) trait Sink {
+    type Value;
+    /// A map being filled (the JSON writer's is whether no member was written yet).
+    type Map;
+    type List;
+    fn string(&mut self, s: &str) -> Self::Value;
+    fn number(&mut self, canonical: String) -> Self::Value;
+    fn boolean(&mut self, b: bool) -> Self::Value;
+    fn null(&mut self) -> Self::Value;
+    fn binary(&mut self, b: &[u8]) -> Self::Value;
+    fn set(&mut self, set: SetValues) -> Self::Value;
+    fn map_open(&mut self, len: usize) -> Self::Map;
+    /// Called before the member's value is converted (a writer has to put the name first).
+    fn map_key(&mut self, map: &mut Self::Map, key: &str);
+    fn map_value(&mut self, map: &mut Self::Map, key: &str, value: Self::Value);
+    fn map_close(&mut self, map: Self::Map) -> Self::Value;
+    fn list_open(&mut self, len: usize) -> Self::List;
+    /// Called before each element is converted.
+    fn list_next(&mut self, list: &mut Self::List);
+    fn list_value(&mut self, list: &mut Self::List, value: Self::Value);
+    fn list_close(&mut self, list: Self::List) -> Self::Value;
+}
+
+/// The members of a set, after its checks (one type, not empty, no number twice).
+pub(crate) enum SetValues {
+    Strings(Vec<String>),
+    Numbers(Vec<String>),
+    Binary(Vec<Vec<u8>>),
+}
+
+/// Builds the SDK's values.
+struct AvSink;
+
+impl Sink for AvSink {
+    type Value = AttributeValue;
+    type Map = Item;
+    type List = Vec<AttributeValue>;
+
+    fn string(&mut self, s: &str) -> AttributeValue {
+        AttributeValue::S(s.to_owned())
+    }
+    fn number(&mut self, canonical: String) -> AttributeValue {
+        AttributeValue::N(canonical)
+    }
+    fn boolean(&mut self, b: bool) -> AttributeValue {
+        AttributeValue::Bool(b)
+    }
+    fn null(&mut self) -> AttributeValue {
+        AttributeValue::Null(true)
+    }
+    fn binary(&mut self, b: &[u8]) -> AttributeValue {
+        AttributeValue::B(Blob::new(b.to_vec()))
+    }
+    fn set(&mut self, set: SetValues) -> AttributeValue {
+        match set {
+            SetValues::Strings(s) => AttributeValue::Ss(s),
+            SetValues::Numbers(n) => AttributeValue::Ns(n),
+            SetValues::Binary(b) => AttributeValue::Bs(b.into_iter().map(Blob::new).collect()),
+        }
+    }
+    fn map_open(&mut self, len: usize) -> Item {
+        HashMap::with_capacity(len)
+    }
+    fn map_key(&mut self, _map: &mut Item, _key: &str) {}
+    fn map_value(&mut self, map: &mut Item, key: &str, value: AttributeValue) {
+        map.insert(key.to_owned(), value);
+    }
+    fn map_close(&mut self, map: Item) -> AttributeValue {
+        AttributeValue::M(map)
+    }
+    fn list_open(&mut self, len: usize) -> Vec<AttributeValue> {
+        Vec::with_capacity(len)
+    }
+    fn list_next(&mut self, _list: &mut Vec<AttributeValue>) {}
+    fn list_value(&mut self, list: &mut Vec<AttributeValue>, value: AttributeValue) {
+        list.push(value);
+    }
+    fn list_close(&mut self, list: Vec<AttributeValue>) -> AttributeValue {
+        AttributeValue::L(list)
+    }
+}
+
+fn dict_entries<S: Sink>(
+    dict: &Bound<'_, PyDict>,
+    depth: usize,
+    sink: &mut S,
+    map: &mut S::Map,
+) -> Result<(), ConvertError> {
     for (k, v) in dict.iter() {
         let key = k.cast::<PyString>().map_err(|_| {
             ConvertError::type_error(format!(
@@ -143,13 +259,33 @@ fn dict_to_map(dict: &Bound<'_, PyDict>, depth: usize) -> Result<Item, ConvertEr
         let key = key
             .to_str()
             .map_err(|e| ConvertError::value_error(e.to_string()))?;
-        let value = to_av(&v, depth + 1).map_err(|e| e.at_key(key))?;
-        map.insert(key.to_owned(), value);
+        sink.map_key(map, key);
+        let value = convert(&v, depth + 1, sink).map_err(|e| e.at_key(key))?;
+        sink.map_value(map, key, value);
     }
-    Ok(map)
+    Ok(())
 }
 
-pub(crate) fn to_av(obj: &Bound<'_, PyAny>, depth: usize) -> Result<AttributeValue, ConvertError> {
+fn sequence<'py, S: Sink>(
+    items: impl Iterator<Item = Bound<'py, PyAny>>,
+    len: usize,
+    depth: usize,
+    sink: &mut S,
+) -> Result<S::Value, ConvertError> {
+    let mut list = sink.list_open(len);
+    for (i, v) in items.enumerate() {
+        sink.list_next(&mut list);
+        let value = convert(&v, depth + 1, sink).map_err(|e| e.at_index(i))?;
+        sink.list_value(&mut list, value);
+    }
+    Ok(sink.list_close(list))
+}
+
+fn convert<S: Sink>(
+    obj: &Bound<'_, PyAny>,
+    depth: usize,
+    sink: &mut S,
+) -> Result<S::Value, ConvertError> {
     if depth > MAX_DEPTH {
         return Err(ConvertError::value_error(format!(
             "nested more than {MAX_DEPTH} levels deep (DynamoDB's limit), or a container contains itself"
@@ -159,57 +295,51 @@ pub(crate) fn to_av(obj: &Bound<'_, PyAny>, depth: usize) -> Result<AttributeVal
         let s = s
             .to_str()
             .map_err(|e| ConvertError::value_error(e.to_string()))?;
-        return Ok(AttributeValue::S(s.to_owned()));
+        return Ok(sink.string(s));
     }
     // bool before int: bool is an int subclass in Python.
     if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(AttributeValue::Bool(b.is_true()));
+        return Ok(sink.boolean(b.is_true()));
     }
     if let Ok(i) = obj.cast::<PyInt>() {
-        return int_to_n(i).map(AttributeValue::N);
+        return Ok(sink.number(int_to_n(i)?));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
-        return dict_to_map(d, depth).map(AttributeValue::M);
+        let mut map = sink.map_open(d.len());
+        dict_entries(d, depth, sink, &mut map)?;
+        return Ok(sink.map_close(map));
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        let mut out = Vec::with_capacity(l.len());
-        for (i, v) in l.iter().enumerate() {
-            out.push(to_av(&v, depth + 1).map_err(|e| e.at_index(i))?);
-        }
-        return Ok(AttributeValue::L(out));
+        return sequence(l.iter(), l.len(), depth, sink);
     }
     if obj.is_none() {
-        return Ok(AttributeValue::Null(true));
+        return Ok(sink.null());
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
-        return float_to_n(f.value()).map(AttributeValue::N);
+        return Ok(sink.number(float_to_n(f.value())?));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(AttributeValue::B(Blob::new(b.as_bytes().to_vec())));
+        return Ok(sink.binary(b.as_bytes()));
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        let mut out = Vec::with_capacity(t.len());
-        for (i, v) in t.iter().enumerate() {
-            out.push(to_av(&v, depth + 1).map_err(|e| e.at_index(i))?);
-        }
-        return Ok(AttributeValue::L(out));
+        return sequence(t.iter(), t.len(), depth, sink);
     }
     if obj.cast::<PySet>().is_ok() || obj.cast::<PyFrozenSet>().is_ok() {
-        return set_to_av(obj);
+        return Ok(sink.set(set_values(obj)?));
     }
     let py = obj.py();
     if is_decimal(obj)? {
-        return decimal_to_n(obj).map(AttributeValue::N);
+        return Ok(sink.number(decimal_to_n(obj)?));
     }
     if let Ok(b) = obj.cast::<PyByteArray>() {
-        return Ok(AttributeValue::B(Blob::new(b.to_vec())));
+        return Ok(sink.binary(&b.to_vec()));
     }
     if obj.cast::<PyMemoryView>().is_ok() {
         let bytes: Vec<u8> = obj
             .call_method0(pyo3::intern!(py, "tobytes"))
             .and_then(|b| b.extract())
             .map_err(|e| ConvertError::value_error(e.to_string()))?;
-        return Ok(AttributeValue::B(Blob::new(bytes)));
+        return Ok(sink.binary(&bytes));
     }
     Err(ConvertError::type_error(format!(
         "cannot store a value of type '{}' in DynamoDB (supported: str, int, float, Decimal, bool, None, \
@@ -217,7 +347,6 @@ pub(crate) fn to_av(obj: &Bound<'_, PyAny>, depth: usize) -> Result<AttributeVal
         type_name(obj)
     )))
 }
-
 pub(crate) fn is_decimal(obj: &Bound<'_, PyAny>) -> Result<bool, ConvertError> {
     let dec = decimal_type(obj.py()).map_err(|e| ConvertError::value_error(e.to_string()))?;
     obj.is_instance(dec)
@@ -283,7 +412,7 @@ impl SetKind {
     }
 }
 
-fn set_to_av(obj: &Bound<'_, PyAny>) -> Result<AttributeValue, ConvertError> {
+fn set_values(obj: &Bound<'_, PyAny>) -> Result<SetValues, ConvertError> {
     let mut kind: Option<SetKind> = None;
     let mut strings = Vec::new();
     let mut blobs = Vec::new();
@@ -329,14 +458,14 @@ fn set_to_av(obj: &Bound<'_, PyAny>) -> Result<AttributeValue, ConvertError> {
         }
         match text_or_bytes {
             Ok(text) => strings.push(text),
-            Err(bytes) => blobs.push(Blob::new(bytes)),
+            Err(bytes) => blobs.push(bytes),
         }
     }
     match kind {
         None => Err(ConvertError::value_error(
             "empty sets cannot be stored in DynamoDB; remove the attribute instead".to_owned(),
         )),
-        Some(SetKind::String) => Ok(AttributeValue::Ss(strings)),
+        Some(SetKind::String) => Ok(SetValues::Strings(strings)),
         Some(SetKind::Number) => {
             // Distinct Python numbers can print the same (e.g. 0.1 and Decimal("0.1")); DynamoDB
             // rejects duplicate set members, so refuse them here with a clearer message.
@@ -348,9 +477,9 @@ fn set_to_av(obj: &Bound<'_, PyAny>) -> Result<AttributeValue, ConvertError> {
                     )));
                 }
             }
-            Ok(AttributeValue::Ns(strings))
+            Ok(SetValues::Numbers(strings))
         }
-        Some(SetKind::Binary) => Ok(AttributeValue::Bs(blobs)),
+        Some(SetKind::Binary) => Ok(SetValues::Binary(blobs)),
     }
 }
 

@@ -18,7 +18,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PySet, PyString};
@@ -778,68 +778,6 @@ pub fn parse_item(bytes: &[u8]) -> Result<Item, ReadError> {
     Ok(item)
 }
 
-/// The `RequestItems` of a BatchWriteItem request body, as the SDK's write requests: how a chunk whose
-/// input the SDK consumed is recovered when it has to be reported or sent again.
-pub fn parse_request_items(body: &[u8]) -> Result<HashMap<String, Vec<WriteRequest>>, ReadError> {
-    let mut r = Reader::new(utf8(body)?);
-    let mut tables = HashMap::new();
-    r.members(|r, member| {
-        if member != "RequestItems" {
-            return Ok(r.skip(0)?);
-        }
-        r.members(|r, table| {
-            let mut requests = Vec::new();
-            r.elements(|r| {
-                let mut request = None;
-                r.members(|r, kind| {
-                    request = Some(match kind.as_ref() {
-                        "PutRequest" => write_request(r, "Item", true)?,
-                        "DeleteRequest" => write_request(r, "Key", false)?,
-                        other => {
-                            return Err(r.error(&format!("unknown write request {other:?}")).into())
-                        }
-                    });
-                    Ok(())
-                })?;
-                requests.push(request.ok_or_else(|| r.error("an empty write request"))?);
-                Ok(())
-            })?;
-            tables.insert(table.into_owned(), requests);
-            Ok(())
-        })
-    })?;
-    if r.peek().is_some() {
-        return Err(r.error("trailing bytes after the request").into());
-    }
-    Ok(tables)
-}
-
-/// `{"Item": {...}}` of a PutRequest or `{"Key": {...}}` of a DeleteRequest.
-fn write_request(r: &mut Reader<'_>, member: &str, put: bool) -> Result<WriteRequest, ReadError> {
-    let mut item = None;
-    r.members(|r, name| {
-        if name == member {
-            item = Some(r.av_map(0)?);
-            Ok(())
-        } else {
-            Ok(r.skip(0)?)
-        }
-    })?;
-    let item = item.ok_or_else(|| r.error(&format!("a write request without {member}")))?;
-    let built = if put {
-        PutRequest::builder()
-            .set_item(Some(item))
-            .build()
-            .map(|p| WriteRequest::builder().put_request(p).build())
-    } else {
-        DeleteRequest::builder()
-            .set_key(Some(item))
-            .build()
-            .map(|d| WriteRequest::builder().delete_request(d).build())
-    };
-    built.map_err(|e| WireError(e.to_string()).into())
-}
-
 /// Finds the top-level member `name` (an array) of a JSON object and returns the object without
 /// it, plus the byte range of the array. None when the body is not an object holding that member
 /// as an array: the caller then lets the SDK read the body as it is.
@@ -1086,41 +1024,6 @@ mod tests {
         assert!(read(deep.as_bytes())
             .unwrap_err()
             .contains("nested too deeply"));
-    }
-
-    #[test]
-    fn reads_back_the_write_requests_of_a_batch_body() {
-        let body = br#"{"RequestItems":{"t1":[{"PutRequest":{"Item":{"pk":{"S":"a\"b"},"n":{"N":"1.50"},"m":{"M":{"l":{"L":[{"NULL":true},{"BOOL":false}]}}},"ns":{"NS":["1","2"]},"b":{"B":"AAE="}}}},{"DeleteRequest":{"Key":{"pk":{"S":"gone"}}}}],"t2":[{"PutRequest":{"Item":{"pk":{"S":"x"}}}}]},"ReturnConsumedCapacity":"TOTAL"}"#;
-        let tables = parse_request_items(body).map_err(|_| "parse").unwrap();
-        assert_eq!(tables.len(), 2);
-        let t1 = &tables["t1"];
-        assert_eq!(t1.len(), 2);
-        let put = t1[0].put_request().unwrap().item();
-        assert_eq!(put["pk"], AttributeValue::S("a\"b".into()));
-        assert_eq!(put["n"], AttributeValue::N("1.50".into()));
-        assert_eq!(put["ns"], AttributeValue::Ns(vec!["1".into(), "2".into()]));
-        assert_eq!(put["b"], AttributeValue::B(Blob::new(vec![0u8, 1])));
-        let AttributeValue::M(m) = &put["m"] else {
-            panic!("m is not a map")
-        };
-        assert_eq!(
-            m["l"],
-            AttributeValue::L(vec![
-                AttributeValue::Null(true),
-                AttributeValue::Bool(false)
-            ])
-        );
-        let key = t1[1].delete_request().unwrap().key();
-        assert_eq!(key["pk"], AttributeValue::S("gone".into()));
-        assert_eq!(tables["t2"].len(), 1);
-        for bad in [
-            &br#"{"RequestItems":{"t":[{"PatchRequest":{}}]}}"#[..],
-            br#"{"RequestItems":{"t":[{}]}}"#,
-            br#"{"RequestItems":{"t":[{"PutRequest":{}}]}}"#,
-            br#"{"RequestItems":{"t":[{"PutRequest":{"Item":{"a":{"S":"x"}}}}]}} x"#,
-        ] {
-            assert!(parse_request_items(bad).is_err());
-        }
     }
 
     #[test]

@@ -8,22 +8,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::types::{
-    DeleteRequest, KeysAndAttributes, PutRequest, ReturnConsumedCapacity, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity, WriteRequest};
+use bytes::Bytes;
 use futures_util::future::join_all;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use rand::Rng;
 use tokio::sync::Semaphore;
 
 use super::item::about_table;
 use super::{key_from_py, paths_from_py, projection_from_paths, require_table, Names};
-use crate::capture::SentBody;
+use crate::capture::OwnBody;
 use crate::client::{CoreClient, Shared};
 use crate::codec::{encode_item, Encode};
-use crate::convert::wire::{parse_request_items, ReadError};
+use crate::convert::wire::{parse_item, ReadError};
 use crate::convert::{items_to_py, Item};
+use crate::convert::{py_to_item_json, JsonSink};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
 use crate::model::item_to_write;
@@ -81,6 +82,9 @@ fn backoff_from_args(max_rounds: Option<u32>) -> PyResult<Backoff> {
 
 enum WriteOp {
     Put(Item),
+    /// A put of a plain dict, written as DynamoDB JSON when it was read from Python (no codec
+    /// applies to a dict): the SDK's values are never built for it.
+    PutJson(Vec<u8>),
     Delete(Item),
 }
 
@@ -91,24 +95,6 @@ struct Write {
 }
 
 impl Write {
-    /// The SDK request, taking the item (no copy). The builders only fail on a missing item or key,
-    /// which is always given here.
-    fn into_request(self) -> Result<(String, WriteRequest), OpError> {
-        let built = match self.op {
-            WriteOp::Put(item) => PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .map(|put| WriteRequest::builder().put_request(put).build()),
-            WriteOp::Delete(key) => DeleteRequest::builder()
-                .set_key(Some(key))
-                .build()
-                .map(|del| WriteRequest::builder().delete_request(del).build()),
-        };
-        built
-            .map(|req| (self.table, req))
-            .map_err(|e| OpError::new("ValidationException", "ValidationException", e.to_string()))
-    }
-
     fn from_request(table: &str, req: WriteRequest) -> Option<Write> {
         let op = if let Some(put) = req.put_request {
             WriteOp::Put(put.item)
@@ -121,24 +107,74 @@ impl Write {
             encode: None,
         })
     }
+
+    /// `{"PutRequest":{"Item":...}}` or `{"DeleteRequest":{"Key":...}}`.
+    fn write_json(&self, sink: &mut JsonSink) {
+        let (head, item) = match &self.op {
+            WriteOp::PutJson(json) => {
+                sink.out.extend_from_slice(br#"{"PutRequest":{"Item":"#);
+                sink.out.extend_from_slice(json);
+                sink.out.extend_from_slice(b"}}");
+                return;
+            }
+            WriteOp::Put(item) => (&br#"{"PutRequest":{"Item":"#[..], item),
+            WriteOp::Delete(key) => (&br#"{"DeleteRequest":{"Key":"#[..], key),
+        };
+        sink.out.extend_from_slice(head);
+        sink.item(item);
+        sink.out.extend_from_slice(b"}}");
+    }
+
+    /// What an error reports for a write that was not done: (table, is a put, item or key).
+    fn into_unwritten(self) -> Result<(String, bool, Item), String> {
+        Ok(match self.op {
+            WriteOp::Put(item) => (self.table, true, item),
+            // Bytes this module wrote; reading them back cannot fail short of a bug, and a bug
+            // is reported (by the caller), not papered over.
+            WriteOp::PutJson(json) => {
+                let item = parse_item(&json).map_err(|e| match e {
+                    ReadError::Wire(w) => w.to_string(),
+                    ReadError::Py(p) => p.to_string(),
+                })?;
+                (self.table, true, item)
+            }
+            WriteOp::Delete(key) => (self.table, false, key),
+        })
+    }
 }
 
-type Pending = HashMap<String, Vec<WriteRequest>>;
+/// A BatchWriteItem body: the writes grouped by table, in their order within each table.
+fn request_body(writes: &[Write]) -> Bytes {
+    let mut tables: Vec<&str> = Vec::new();
+    for w in writes {
+        if !tables.contains(&w.table.as_str()) {
+            tables.push(&w.table);
+        }
+    }
+    let mut sink = JsonSink {
+        out: Vec::with_capacity(64 + writes.len() * 512),
+    };
+    sink.out.extend_from_slice(br#"{"RequestItems":{"#);
+    let mut first_table = true;
+    for table in tables {
+        sink.member(&mut first_table, table);
+        sink.out.push(b'[');
+        for (i, w) in writes.iter().filter(|w| w.table == table).enumerate() {
+            if i > 0 {
+                sink.out.push(b',');
+            }
+            w.write_json(&mut sink);
+        }
+        sink.out.push(b']');
+    }
+    sink.out
+        .extend_from_slice(br#"},"ReturnConsumedCapacity":"TOTAL"}"#);
+    Bytes::from(sink.out)
+}
 
 struct ChunkFailure {
     unwritten: Vec<Write>,
     cause: Option<OpError>,
-}
-
-fn to_writes(pending: Pending) -> Vec<Write> {
-    pending
-        .into_iter()
-        .flat_map(|(table, reqs)| {
-            reqs.into_iter()
-                .filter_map(move |r| Write::from_request(&table, r))
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// One BatchWriteItem request (up to 25 writes, any number of tables), sent until every write is
@@ -149,9 +185,9 @@ async fn write_chunk(
     backoff: Backoff,
     stats: &mut OpStats,
 ) -> Result<(), ChunkFailure> {
-    let mut chunk = chunk;
+    let mut pending = chunk;
     let mut failed = None;
-    for w in chunk.iter_mut() {
+    for w in pending.iter_mut() {
         if let (Some((codecs, passthrough)), WriteOp::Put(item)) = (w.encode.take(), &mut w.op) {
             if let Err(e) = encode_item(shared, &w.table, &codecs, item, &passthrough, stats).await
             {
@@ -162,21 +198,9 @@ async fn write_chunk(
     }
     if let Some(e) = failed {
         return Err(ChunkFailure {
-            unwritten: chunk,
+            unwritten: pending,
             cause: Some(e),
         });
-    }
-    let mut pending: Pending = HashMap::new();
-    for w in chunk {
-        match w.into_request() {
-            Ok((table, req)) => pending.entry(table).or_default().push(req),
-            Err(e) => {
-                return Err(ChunkFailure {
-                    unwritten: to_writes(pending),
-                    cause: Some(e),
-                })
-            }
-        }
     }
     let mut round = 0u32;
     loop {
@@ -184,22 +208,23 @@ async fn write_chunk(
             Ok(c) => c,
             Err(e) => {
                 return Err(ChunkFailure {
-                    unwritten: to_writes(pending),
+                    unwritten: pending,
                     cause: Some(e),
                 })
             }
         };
-        let count: usize = pending.values().map(Vec::len).sum();
-        // The SDK takes the requests; if the call fails they are read back from the body it sent.
-        let sent_body = SentBody::default();
+        // The body is written here, from the writes, which stay ours: a failed send leaves them
+        // in hand to report or send again. The SDK gets a placeholder input (its serializer would
+        // otherwise walk every item once more) and the body replaces what it made of it.
+        let body = request_body(&pending);
+        let placeholder = HashMap::from([(pending[0].table.clone(), Vec::new())]);
         let sent = {
             let _permit = shared.permit().await;
             client
                 .batch_write_item()
-                .set_request_items(Some(std::mem::take(&mut pending)))
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .set_request_items(Some(placeholder))
                 .customize()
-                .interceptor(sent_body.clone())
+                .interceptor(OwnBody::new(body))
                 .send()
                 .await
         };
@@ -207,44 +232,31 @@ async fn write_chunk(
             Ok(out) => {
                 stats.request_id = request_id_of(&out);
                 stats.add_capacities(out.consumed_capacity(), true);
-                let left: Pending = out
+                pending = out
                     .unprocessed_items
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|(_, reqs)| !reqs.is_empty())
+                    .flat_map(|(table, reqs)| {
+                        reqs.into_iter()
+                            .filter_map(move |r| Write::from_request(&table, r))
+                            .collect::<Vec<_>>()
+                    })
                     .collect();
-                if left.is_empty() {
+                if pending.is_empty() {
                     return Ok(());
                 }
-                pending = left;
             }
             Err(err) => {
-                let mut err = from_sdk(err, no_extra);
-                pending = match recover_requests(&sent_body) {
-                    Ok(requests) => requests,
-                    // Not seen in practice (the SDK serializes before anything can fail on the
-                    // way out), but never reported as a success: the error says what is missing.
-                    Err(why) => {
-                        err.message = format!(
-                            "{} ({count} write requests of this chunk were not written and cannot \
-                             be listed: {why})",
-                            err.message
-                        );
-                        return Err(ChunkFailure {
-                            unwritten: Vec::new(),
-                            cause: Some(err),
-                        });
-                    }
-                };
-                let err = if pending.len() == 1 {
-                    let table = pending.keys().next().cloned().unwrap_or_default();
-                    about_table(err, &table)
+                let err = from_sdk(err, no_extra);
+                let first = &pending[0].table;
+                let err = if pending.iter().all(|w| &w.table == first) {
+                    about_table(err, first)
                 } else {
                     err
                 };
                 if !err.is_retryable() || round >= backoff.max_rounds {
                     return Err(ChunkFailure {
-                        unwritten: to_writes(pending),
+                        unwritten: pending,
                         cause: Some(err),
                     });
                 }
@@ -252,7 +264,7 @@ async fn write_chunk(
         }
         if round >= backoff.max_rounds {
             return Err(ChunkFailure {
-                unwritten: to_writes(pending),
+                unwritten: pending,
                 cause: None,
             });
         }
@@ -260,18 +272,6 @@ async fn write_chunk(
         tokio::time::sleep(backoff.delay(round)).await;
         round += 1;
     }
-}
-
-/// The write requests of a chunk whose send failed, from the body the SDK serialized for it.
-fn recover_requests(sent_body: &SentBody) -> Result<Pending, String> {
-    let body = sent_body
-        .take()
-        .ok_or("the request failed before it was serialized")?;
-    let bytes = body.bytes().ok_or("its body was streamed, not kept")?;
-    parse_request_items(bytes).map_err(|e| match e {
-        ReadError::Wire(w) => w.to_string(),
-        ReadError::Py(p) => p.to_string(),
-    })
 }
 
 async fn batch_write_all(
@@ -298,6 +298,7 @@ async fn batch_write_all(
     });
     let mut stats = OpStats::default();
     let mut unwritten: Vec<(String, bool, Item)> = Vec::new();
+    let mut unreadable: Vec<String> = Vec::new();
     let mut cause: Option<OpError> = None;
     let mut failed = false;
     for (out, chunk_stats) in join_all(runs).await {
@@ -305,9 +306,9 @@ async fn batch_write_all(
         if let Err(failure) = out {
             failed = true;
             for w in failure.unwritten {
-                match w.op {
-                    WriteOp::Put(item) => unwritten.push((w.table, true, item)),
-                    WriteOp::Delete(key) => unwritten.push((w.table, false, key)),
+                match w.into_unwritten() {
+                    Ok(entry) => unwritten.push(entry),
+                    Err(why) => unreadable.push(why),
                 }
             }
             if cause.is_none() {
@@ -315,8 +316,8 @@ async fn batch_write_all(
             }
         }
     }
-    if unwritten.is_empty() {
-        // A chunk that failed without a list of its writes still fails the call.
+    if unwritten.is_empty() && unreadable.is_empty() {
+        // A failed chunk always lists its writes; should one not, the call still fails.
         return match cause.filter(|_| failed) {
             Some(cause) => (Err(cause), stats),
             None => (Ok(()), stats),
@@ -336,11 +337,18 @@ async fn batch_write_all(
     } else {
         format!("to tables {tables:?}")
     };
+    let unreadable = match unreadable.first() {
+        Some(why) => format!(
+            "; {} more were not written and could not be listed: {why}",
+            unreadable.len()
+        ),
+        None => String::new(),
+    };
     let mut err = OpError::new(
         "UnprocessedItemsException",
         "UnprocessedItems",
         format!(
-            "{} of {total} write requests {where_} were not written ({reason})",
+            "{} of {total} write requests {where_} were not written ({reason}{unreadable})",
             unwritten.len()
         ),
     );
@@ -354,11 +362,12 @@ async fn batch_write_all(
     (Err(err), stats)
 }
 
-fn items_from_list(
+/// Each entry of a list of items or keys (`what[i]` in errors); None is an empty list.
+fn list_entries<T>(
     obj: Option<&Bound<'_, PyAny>>,
     what: &str,
-    is_key: bool,
-) -> PyResult<Vec<Item>> {
+    mut each: impl FnMut(&Bound<'_, PyAny>, &str) -> PyResult<T>,
+) -> PyResult<Vec<T>> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(Vec::new());
     };
@@ -367,27 +376,47 @@ fn items_from_list(
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a list of dicts")))?;
     let mut out = Vec::new();
     for (i, entry) in list.enumerate() {
-        let entry = entry?;
-        let label = format!("{what}[{i}]");
-        out.push(write_value(&entry, &label, is_key)?.0);
+        out.push(each(&entry?, &format!("{what}[{i}]"))?);
     }
     Ok(out)
 }
 
-/// A put item (a dict, or the Snapshot a model dumped, with what it needs encoded) or a delete key.
-fn write_value(
-    entry: &Bound<'_, PyAny>,
-    label: &str,
-    is_key: bool,
-) -> PyResult<(Item, Option<Encode>)> {
-    if is_key {
-        return Ok((key_from_py(entry, label)?, None));
+/// The writes of one table from a list of put items or delete keys.
+fn writes_from_list(
+    obj: Option<&Bound<'_, PyAny>>,
+    what: &str,
+    table: &str,
+    put: bool,
+) -> PyResult<Vec<Write>> {
+    list_entries(obj, what, |entry, label| {
+        let (op, encode) = if put {
+            put_from_py(entry, label)?
+        } else {
+            (WriteOp::Delete(key_from_py(entry, label)?), None)
+        };
+        Ok(Write {
+            table: table.to_owned(),
+            op,
+            encode,
+        })
+    })
+}
+
+/// A put: a dict is written as JSON straight away; the Snapshot a model dumped keeps its values
+/// and says what it needs encoded before it is sent.
+fn put_from_py(entry: &Bound<'_, PyAny>, label: &str) -> PyResult<(WriteOp, Option<Encode>)> {
+    let empty = || PyValueError::new_err(format!("{label} is empty"));
+    if let Ok(dict) = entry.cast::<PyDict>() {
+        if dict.is_empty() {
+            return Err(empty());
+        }
+        return Ok((WriteOp::PutJson(py_to_item_json(entry, label)?), None));
     }
     let (item, encode) = item_to_write(entry, label)?;
     if item.is_empty() {
-        return Err(PyValueError::new_err(format!("{label} is empty")));
+        return Err(empty());
     }
-    Ok((item, encode))
+    Ok((WriteOp::Put(item), encode))
 }
 
 /// `[(table, "put" | "delete", item or key), ...]` from Python.
@@ -407,11 +436,8 @@ fn writes_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Write>> {
             })?;
         require_table(&table)?;
         let (op, encode) = match kind.as_str() {
-            "put" => {
-                let (item, encode) = write_value(&value, &label, false)?;
-                (WriteOp::Put(item), encode)
-            }
-            "delete" => (WriteOp::Delete(write_value(&value, &label, true)?.0), None),
+            "put" => put_from_py(&value, &label)?,
+            "delete" => (WriteOp::Delete(key_from_py(&value, &label)?), None),
             other => {
                 return Err(PyValueError::new_err(format!(
                     "{label}: the kind is \"put\" or \"delete\", got {other:?}"
@@ -648,23 +674,8 @@ impl CoreClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
         let backoff = backoff_from_args(max_retries)?;
-        let mut writes: Vec<Write> = items_from_list(put_items, "put_items", false)?
-            .into_iter()
-            .map(|item| Write {
-                table: table.clone(),
-                op: WriteOp::Put(item),
-                encode: None,
-            })
-            .collect();
-        writes.extend(
-            items_from_list(delete_keys, "delete_keys", true)?
-                .into_iter()
-                .map(|key| Write {
-                    table: table.clone(),
-                    op: WriteOp::Delete(key),
-                    encode: None,
-                }),
-        );
+        let mut writes = writes_from_list(put_items, "put_items", &table, true)?;
+        writes.extend(writes_from_list(delete_keys, "delete_keys", &table, false)?);
         let mut spec = batch_write_spec(&writes);
         if writes.is_empty() {
             spec.table = Some(table);
@@ -701,7 +712,7 @@ impl CoreClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         require_table(&table)?;
         let backoff = backoff_from_args(max_retries)?;
-        let all_keys = items_from_list(Some(keys), "keys", true)?;
+        let all_keys = list_entries(Some(keys), "keys", key_from_py)?;
         // DynamoDB rejects duplicate keys in one request; asking twice for one item is not an error.
         let mut seen = std::collections::HashSet::new();
         let keys: Vec<Item> = all_keys
@@ -760,5 +771,57 @@ impl CoreClient {
             },
             |py, items, _metrics| Ok(items_to_py(py, &items)?.into_any().unbind()),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::primitives::Blob;
+
+    use super::*;
+
+    fn write(table: &str, op: WriteOp) -> Write {
+        Write {
+            table: table.to_owned(),
+            op,
+            encode: None,
+        }
+    }
+
+    #[test]
+    fn a_chunk_body_groups_the_writes_by_table_in_order() {
+        let mut item = Item::new();
+        item.insert("pk".into(), AttributeValue::S("a\"b".into()));
+        item.insert("b".into(), AttributeValue::B(Blob::new(vec![0u8, 1])));
+        let mut key = Item::new();
+        key.insert("pk".into(), AttributeValue::S("gone".into()));
+        let writes = vec![
+            write("t1", WriteOp::Put(item)),
+            write("t2", WriteOp::PutJson(br#"{"pk":{"S":"x"}}"#.to_vec())),
+            write("t1", WriteOp::Delete(key)),
+        ];
+        let body = request_body(&writes);
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
+        assert_eq!(json["ReturnConsumedCapacity"], "TOTAL");
+        let t1 = json["RequestItems"]["t1"].as_array().expect("t1");
+        assert_eq!(t1.len(), 2);
+        assert_eq!(t1[0]["PutRequest"]["Item"]["pk"]["S"], "a\"b");
+        assert_eq!(t1[0]["PutRequest"]["Item"]["b"]["B"], "AAE=");
+        assert_eq!(t1[1]["DeleteRequest"]["Key"]["pk"]["S"], "gone");
+        let t2 = json["RequestItems"]["t2"].as_array().expect("t2");
+        assert_eq!(t2[0]["PutRequest"]["Item"]["pk"]["S"], "x");
+    }
+
+    #[test]
+    fn unwritten_json_puts_are_reported_as_items() {
+        let w = write(
+            "t",
+            WriteOp::PutJson(br#"{"pk":{"S":"x"},"n":{"N":"1.5"}}"#.to_vec()),
+        );
+        let (table, is_put, item) = w.into_unwritten().expect("readable");
+        assert_eq!((table.as_str(), is_put), ("t", true));
+        assert_eq!(item["n"], AttributeValue::N("1.5".into()));
+        let broken = write("t", WriteOp::PutJson(b"{".to_vec()));
+        assert!(broken.into_unwritten().is_err());
     }
 }
