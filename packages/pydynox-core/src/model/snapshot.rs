@@ -75,6 +75,11 @@ impl Snapshot {
         Ok(self.item.get_or_init(|| item))
     }
 
+    /// Whether compressed or encrypted attributes are encoded when the item is written.
+    pub fn needs_encoding(&self) -> bool {
+        self.codecs.is_some()
+    }
+
     /// What the item still needs encoded when it is written (None for a model without compressed
     /// or encrypted attributes).
     pub fn encode(&self) -> Option<Encode> {
@@ -95,7 +100,7 @@ impl Snapshot {
     /// then checks the size of the encoded item).
     #[getter]
     fn encoded_later(&self) -> bool {
-        self.codecs.is_some()
+        self.needs_encoding()
     }
 
     /// The named attributes as a plain dict (e.g. the key of the item).

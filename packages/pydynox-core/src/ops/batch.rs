@@ -27,7 +27,7 @@ use crate::convert::{items_to_py, Item};
 use crate::convert::{py_to_item_json, JsonSink};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
-use crate::model::item_to_write;
+use crate::model::{item_to_write, Snapshot};
 
 pub const WRITE_CHUNK: usize = 25;
 pub const GET_CHUNK: usize = 100;
@@ -402,8 +402,8 @@ fn writes_from_list(
     })
 }
 
-/// A put: a dict is written as JSON straight away; the Snapshot a model dumped keeps its values
-/// and says what it needs encoded before it is sent.
+/// A put: a dict, or the Snapshot a model dumped, is written as JSON straight away; a Snapshot
+/// with compressed or encrypted attributes keeps its values, encoded before it is sent.
 fn put_from_py(entry: &Bound<'_, PyAny>, label: &str) -> PyResult<(WriteOp, Option<Encode>)> {
     let empty = || PyValueError::new_err(format!("{label} is empty"));
     if let Ok(dict) = entry.cast::<PyDict>() {
@@ -411,6 +411,19 @@ fn put_from_py(entry: &Bound<'_, PyAny>, label: &str) -> PyResult<(WriteOp, Opti
             return Err(empty());
         }
         return Ok((WriteOp::PutJson(py_to_item_json(entry, label)?), None));
+    }
+    if let Ok(snapshot) = entry.cast::<Snapshot>() {
+        let snapshot = snapshot.get();
+        if !snapshot.needs_encoding() {
+            // Written from the snapshot's values in place: the model keeps them, uncopied.
+            let item = snapshot.item()?;
+            if item.is_empty() {
+                return Err(empty());
+            }
+            let mut sink = JsonSink::default();
+            sink.item(item);
+            return Ok((WriteOp::PutJson(sink.out), None));
+        }
     }
     let (item, encode) = item_to_write(entry, label)?;
     if item.is_empty() {
