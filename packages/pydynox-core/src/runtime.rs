@@ -175,6 +175,9 @@ pub fn _after_fork_in_child() {
 // ---------------------------------------------------------------------------------------------------
 // Sync waits
 
+/// How often a sync call that is still waiting lets Python handle signals (Ctrl-C).
+const SIGNAL_CHECK: Duration = Duration::from_millis(250);
+
 pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
     F: Future<Output = T> + Send,
@@ -189,11 +192,14 @@ where
     py.detach(|| {
         rt.block_on(async move {
             // Off the main thread check_signals() is a no-op, so one loop serves every thread.
+            // Every check wakes a runtime thread and this one (on a virtual machine, about a
+            // hundred microseconds of CPU each): a quarter of a second keeps Ctrl-C prompt without
+            // making a long wait cost much more than a short one.
             tokio::pin!(fut);
             loop {
                 tokio::select! {
                     out = &mut fut => return Ok(out),
-                    _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                    _ = tokio::time::sleep(SIGNAL_CHECK) => {
                         if !SHUTTING_DOWN.load(Ordering::SeqCst) {
                             Python::attach(|py| py.check_signals())?;
                         }
