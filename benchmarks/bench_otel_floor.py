@@ -89,35 +89,16 @@ class Setup:
     a case in the "after a call" setting."""
 
     def __init__(self, endpoint: str) -> None:
+        from bench_otel import discarding_exporters
         from opentelemetry.sdk.metrics import MeterProvider
-        from opentelemetry.sdk.metrics.export import (
-            MetricExporter,
-            MetricExportResult,
-            MetricsData,
-            PeriodicExportingMetricReader,
-        )
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
         from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
         from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, TraceIdRatioBased
         from pydynox import DynamoDBClient
 
-        class DiscardSpans(SpanExporter):
-            def export(self, spans: Any) -> SpanExportResult:
-                return SpanExportResult.SUCCESS
-
-        class DiscardMetrics(MetricExporter):
-            def export(
-                self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
-            ) -> MetricExportResult:
-                return MetricExportResult.SUCCESS
-
-            def force_flush(self, timeout_millis: float = 10_000) -> bool:
-                return True
-
-            def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-                pass
-
-        self.processor = BatchSpanProcessor(DiscardSpans())
+        discard_spans, discard_metrics = discarding_exporters()
+        self.processor = BatchSpanProcessor(discard_spans)
         self.tracer_provider = TracerProvider()
         self.tracer_provider.add_span_processor(self.processor)
         self.tracer = self.tracer_provider.get_tracer("bench.floor")
@@ -129,7 +110,7 @@ class Setup:
         self.ratio = ParentBased(TraceIdRatioBased(0.1))
 
         self.meter_provider = MeterProvider(
-            metric_readers=[PeriodicExportingMetricReader(DiscardMetrics(), export_interval_millis=60_000)]
+            metric_readers=[PeriodicExportingMetricReader(discard_metrics, export_interval_millis=60_000)]
         )
         meter = self.meter_provider.get_meter("bench.floor")
         self.duration = meter.create_histogram("bench.duration", unit="s")

@@ -67,8 +67,9 @@ impl JsonSink {
         self.out.push(b':');
     }
 
-    /// An SDK value.
-    pub fn value(&mut self, av: &AttributeValue) {
+    /// An SDK value. A value kind added to the SDK after pydynox was written (it can only come
+    /// back from DynamoDB, never from Python) is refused rather than written as something else.
+    pub fn value(&mut self, av: &AttributeValue) -> Result<(), String> {
         match av {
             AttributeValue::S(s) => self.string(s),
             AttributeValue::N(n) => self.number_text(n),
@@ -77,35 +78,39 @@ impl JsonSink {
             AttributeValue::B(b) => self.binary_text(b.as_ref()),
             AttributeValue::M(m) => {
                 self.out.extend_from_slice(br#"{"M":"#);
-                self.item(m);
+                self.item(m)?;
                 self.out.push(b'}');
             }
             AttributeValue::L(l) => {
                 let mut first = self.list_open(l.len());
                 for v in l {
                     self.list_next(&mut first);
-                    self.value(v);
+                    self.value(v)?;
                 }
                 self.list_close(first);
             }
             AttributeValue::Ss(ss) => self.set_of(br#"{"SS":["#, ss.iter().map(String::as_str)),
             AttributeValue::Ns(ns) => self.set_of(br#"{"NS":["#, ns.iter().map(String::as_str)),
             AttributeValue::Bs(bs) => self.binary_set(bs.iter().map(Blob::as_ref)),
-            // A value kind this SDK version added after pydynox was written cannot come from
-            // Python (the conversion never builds one); NULL keeps the JSON well formed.
-            _ => self.null(),
+            other => {
+                return Err(format!(
+                    "an attribute value of a type this version cannot write: {other:?}"
+                ))
+            }
         }
+        Ok(())
     }
 
     /// An SDK item (or key) as a JSON object.
-    pub fn item(&mut self, item: &Item) {
+    pub fn item(&mut self, item: &Item) -> Result<(), String> {
         self.out.push(b'{');
         let mut first = true;
         for (name, v) in item {
             self.member(&mut first, name);
-            self.value(v);
+            self.value(v)?;
         }
         self.out.push(b'}');
+        Ok(())
     }
 }
 
@@ -320,7 +325,7 @@ mod tests {
             AttributeValue::Bs(vec![Blob::new(vec![1]), Blob::new(vec![2, 3])]),
         );
         let mut sink = JsonSink::default();
-        sink.item(&item);
+        sink.item(&item).expect("known value kinds");
         let back = parse_item(&sink.out)
             .map_err(|_| "parse")
             .expect("readable");

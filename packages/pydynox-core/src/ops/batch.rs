@@ -109,20 +109,21 @@ impl Write {
     }
 
     /// `{"PutRequest":{"Item":...}}` or `{"DeleteRequest":{"Key":...}}`.
-    fn write_json(&self, sink: &mut JsonSink) {
+    fn write_json(&self, sink: &mut JsonSink) -> Result<(), String> {
         let (head, item) = match &self.op {
             WriteOp::PutJson(json) => {
                 sink.out.extend_from_slice(br#"{"PutRequest":{"Item":"#);
                 sink.out.extend_from_slice(json);
                 sink.out.extend_from_slice(b"}}");
-                return;
+                return Ok(());
             }
             WriteOp::Put(item) => (&br#"{"PutRequest":{"Item":"#[..], item),
             WriteOp::Delete(key) => (&br#"{"DeleteRequest":{"Key":"#[..], key),
         };
         sink.out.extend_from_slice(head);
-        sink.item(item);
+        sink.item(item)?;
         sink.out.extend_from_slice(b"}}");
+        Ok(())
     }
 
     /// What an error reports for a write that was not done: (table, is a put, item or key).
@@ -144,7 +145,7 @@ impl Write {
 }
 
 /// A BatchWriteItem body: the writes grouped by table, in their order within each table.
-fn request_body(writes: &[Write]) -> Bytes {
+fn request_body(writes: &[Write]) -> Result<Bytes, String> {
     let mut tables: Vec<&str> = Vec::new();
     for w in writes {
         if !tables.contains(&w.table.as_str()) {
@@ -163,13 +164,13 @@ fn request_body(writes: &[Write]) -> Bytes {
             if i > 0 {
                 sink.out.push(b',');
             }
-            w.write_json(&mut sink);
+            w.write_json(&mut sink)?;
         }
         sink.out.push(b']');
     }
     sink.out
         .extend_from_slice(br#"},"ReturnConsumedCapacity":"TOTAL"}"#);
-    Bytes::from(sink.out)
+    Ok(Bytes::from(sink.out))
 }
 
 struct ChunkFailure {
@@ -216,7 +217,19 @@ async fn write_chunk(
         // The body is written here, from the writes, which stay ours: a failed send leaves them
         // in hand to report or send again. The SDK gets a placeholder input (its serializer would
         // otherwise walk every item once more) and the body replaces what it made of it.
-        let body = request_body(&pending);
+        let body = match request_body(&pending) {
+            Ok(body) => body,
+            Err(why) => {
+                return Err(ChunkFailure {
+                    unwritten: pending,
+                    cause: Some(OpError::new(
+                        "ValidationException",
+                        "ValidationException",
+                        why,
+                    )),
+                })
+            }
+        };
         let placeholder = HashMap::from([(pending[0].table.clone(), Vec::new())]);
         let sent = {
             let _permit = shared.permit().await;
@@ -421,7 +434,8 @@ fn put_from_py(entry: &Bound<'_, PyAny>, label: &str) -> PyResult<(WriteOp, Opti
                 return Err(empty());
             }
             let mut sink = JsonSink::default();
-            sink.item(item);
+            sink.item(item)
+                .map_err(|why| PyValueError::new_err(format!("{label}: {why}")))?;
             return Ok((WriteOp::PutJson(sink.out), None));
         }
     }
@@ -813,7 +827,7 @@ mod tests {
             write("t2", WriteOp::PutJson(br#"{"pk":{"S":"x"}}"#.to_vec())),
             write("t1", WriteOp::Delete(key)),
         ];
-        let body = request_body(&writes);
+        let body = request_body(&writes).expect("known value kinds");
         let json: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
         assert_eq!(json["ReturnConsumedCapacity"], "TOTAL");
         let t1 = json["RequestItems"]["t1"].as_array().expect("t1");
