@@ -1,6 +1,6 @@
-"""ClientRequestToken idempotency of TransactWriteItems on the local engine: an identical retry within ten
-minutes succeeds without being applied again, however its JSON maps are ordered; the same token with a
-different request is refused.
+"""ClientRequestToken idempotency of TransactWriteItems and ExecuteTransaction on the local engine: an
+identical retry within ten minutes succeeds without being applied again, however its JSON maps are
+ordered; the same token with a different request is refused.
 
 These run on the engine only: moto (5.x) accepts the token but applies every retry again (see
 test_model_transactions.py), so it cannot serve as the reference here. The engine follows DynamoDB's
@@ -224,3 +224,96 @@ def test_a_sync_transaction_committed_again_with_its_token_is_applied_once(
         with SyncTransaction(client, client_request_token=token) as tx:
             many_placeholders(tx)
     assert counter(engine) == 1
+
+
+# PartiQL's ExecuteTransaction takes the same token (the ExecuteTransaction API reference,
+# ClientRequestToken): a write transaction retried with it is answered without being applied again.
+PARTIQL = """{
+  "ClientRequestToken": "partiql-1",
+  "ReturnConsumedCapacity": "TOTAL",
+  "TransactStatements": [
+    {"Statement": "UPDATE counters SET n = n + ? WHERE pk = ?",
+     "Parameters": [{"N": "1"}, {"S": "c"}]},
+    {"Statement": "INSERT INTO counters VALUE {'pk': ?, 'tags': ?}",
+     "Parameters": [{"S": "order"}, {"SS": ["a", "b"]}]}
+  ]
+}"""
+
+
+def test_an_execute_transaction_retried_with_its_token_is_applied_once(
+    served: tuple[LocalEngine, str],
+) -> None:
+    engine, url = served
+    status, first = send(url, "ExecuteTransaction", PARTIQL)
+    assert status == 200, first
+    assert counter(engine) == 1
+    # Two transactional writes of items under 1 KB: two write units each.
+    assert first["ConsumedCapacity"] == [
+        {"TableName": TABLE, "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}
+    ]
+
+    # Set members reordered, a number written differently: the same request.
+    reordered = PARTIQL.replace('["a", "b"]', '["b", "a"]').replace('{"N": "1"}', '{"N": "1.0"}')
+    for body in (PARTIQL, reordered):
+        status, again = send(url, "ExecuteTransaction", body)
+        assert status == 200, again
+        # A retry reads the items it acted on: two transactional reads of small items.
+        assert again["ConsumedCapacity"] == [
+            {"TableName": TABLE, "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0}
+        ]
+    assert counter(engine) == 1
+
+    status, refused = send(url, "ExecuteTransaction", PARTIQL.replace('{"N": "1"}', '{"N": "2"}'))
+    assert status == 400
+    assert refused["__type"].endswith("#IdempotentParameterMismatchException")
+    assert counter(engine) == 1
+
+    # Another token is another transaction (the INSERT now finds its item, so it is cancelled).
+    status, cancelled = send(url, "ExecuteTransaction", PARTIQL.replace("partiql-1", "partiql-2"))
+    assert status == 400
+    assert cancelled["__type"].endswith("#TransactionCanceledException")
+    assert [r["Code"] for r in cancelled["CancellationReasons"]] == ["None", "DuplicateItem"]
+    assert counter(engine) == 1
+
+
+def test_a_cancelled_execute_transaction_is_run_again_on_retry(served: tuple[LocalEngine, str]) -> None:
+    engine, url = served
+    engine.request("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "order"}}})
+    status, _ = send(url, "ExecuteTransaction", PARTIQL)
+    assert status == 400
+    engine.request("DeleteItem", {"TableName": TABLE, "Key": {"pk": {"S": "order"}}})
+    # Only a transaction that was carried out is remembered with its token.
+    status, answer = send(url, "ExecuteTransaction", PARTIQL)
+    assert status == 200, answer
+    assert counter(engine) == 1
+
+
+def test_boto3_execute_transaction_token(served: tuple[LocalEngine, str]) -> None:
+    engine, url = served
+    boto = boto3.client(
+        "dynamodb",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    token = str(uuid.uuid4())
+    add = [{"Statement": "UPDATE counters SET n = n + 1 WHERE pk = 'c'"}]
+    for _ in range(3):
+        boto.execute_transaction(TransactStatements=add, ClientRequestToken=token)
+    assert counter(engine) == 1
+    # botocore fills in a fresh token of its own when none is given: each call is applied.
+    boto.execute_transaction(TransactStatements=add)
+    boto.execute_transaction(TransactStatements=add)
+    assert counter(engine) == 3
+    with pytest.raises(ClientError) as info:
+        boto.execute_transaction(TransactStatements=add, ClientRequestToken="t" * 37)
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+
+    # A read transaction with its consumed capacity (two units per read of a small item).
+    read = boto.execute_transaction(
+        TransactStatements=[{"Statement": "SELECT n FROM counters WHERE pk = 'c'"}],
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert read["Responses"] == [{"Item": {"n": {"N": "3"}}}]
+    assert read["ConsumedCapacity"][0]["ReadCapacityUnits"] == 2.0

@@ -6,7 +6,8 @@
 //! from randomly ordered maps), and such a retry must not be refused.
 //!
 //! Attribute values are recognised where the request reader parses attribute maps (`Item`, `Key`,
-//! ...; see `wire::Lazy`) and in `ExpressionAttributeValues`; the rest is compared as JSON.
+//! ...; see `wire::Lazy`), in `ExpressionAttributeValues` and in PartiQL's `Parameters` (a list,
+//! which keeps its order); the rest is compared as JSON.
 //!
 //! Every part is written with a tag and a length, so distinct requests cannot share an encoding
 //! (a string `"1"` and a number `1`, two members and one member holding both).
@@ -18,6 +19,9 @@ use crate::wire::{self, Lazy};
 
 /// Members whose values are attribute values keyed by placeholders.
 const VALUE_MAPS: &[&str] = &["ExpressionAttributeValues"];
+
+/// Members whose values are lists of attribute values (ExecuteTransaction's statement parameters).
+const VALUE_LISTS: &[&str] = &["Parameters"];
 
 fn len(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(&(n as u64).to_le_bytes());
@@ -139,14 +143,32 @@ fn value_map(out: &mut Vec<u8>, node: &Lazy<'_>) {
             .map(|(k, v)| {
                 encoded(|o| {
                     bytes(o, k.as_bytes());
-                    match wire::value_from_json(&v.to_json()) {
-                        Ok(parsed) => value(o, &parsed),
-                        Err(_) => lazy(o, v),
-                    }
+                    attribute_value(o, v);
                 })
             })
             .collect(),
     );
+}
+
+/// A list of attribute values, in its order; a list that is not one is compared as JSON.
+fn value_list(out: &mut Vec<u8>, node: &Lazy<'_>) {
+    let Lazy::Array(values) = node else {
+        return lazy(out, node);
+    };
+    out.push(b'a');
+    len(out, values.len());
+    for v in values {
+        attribute_value(out, v);
+    }
+}
+
+/// One attribute value; anything that is not one is compared as JSON (the request is then
+/// refused by its validation, and never remembered).
+fn attribute_value(out: &mut Vec<u8>, node: &Lazy<'_>) {
+    match wire::value_from_json(&node.to_json()) {
+        Ok(parsed) => value(out, &parsed),
+        Err(_) => lazy(out, node),
+    }
 }
 
 /// A JSON value as the request reader read it.
@@ -191,6 +213,8 @@ fn member(out: &mut Vec<u8>, name: &str, node: &Lazy<'_>) {
     bytes(out, name.as_bytes());
     if VALUE_MAPS.contains(&name) {
         value_map(out, node);
+    } else if VALUE_LISTS.contains(&name) {
+        value_list(out, node);
     } else {
         lazy(out, node);
     }

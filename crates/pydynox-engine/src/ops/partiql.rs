@@ -9,7 +9,7 @@ use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::expr::Projection;
 use crate::ops::items::{capacity, read_units, write_units};
-use crate::ops::transact::cancelled;
+use crate::ops::transact::{add_units, cancelled, consumed, Idempotency};
 use crate::ops::Effect;
 use crate::partiql::{parse_statement, Returning, Statement};
 use crate::request::{missing, Request};
@@ -353,8 +353,9 @@ fn error_json(e: &Error) -> Json {
     json!({"Code": code, "Message": e.message})
 }
 
-/// A key lookup SELECT (as BatchExecuteStatement and transactions allow): the item, if any.
-fn lookup(state: &State, stmt: &Statement) -> Result<(String, Option<Item>)> {
+/// A key lookup SELECT (as BatchExecuteStatement and transactions allow): the item, if any, and
+/// the stored item's size (what the read is charged for, whatever the projection).
+fn lookup(state: &State, stmt: &Statement) -> Result<(String, Option<Item>, usize)> {
     let Statement::Select {
         table,
         index,
@@ -374,12 +375,14 @@ fn lookup(state: &State, stmt: &Statement) -> Result<(String, Option<Item>)> {
         )
     })?;
     let key = statement_key(t, condition)?;
-    let item = t.get(&key).filter(|i| condition.eval(i).unwrap_or(false));
+    let stored = t.get(&key);
+    let size = stored.map_or(0, item_size);
+    let item = stored.filter(|i| condition.eval(i).unwrap_or(false));
     let shown = item.map(|i| match projection {
         Some(paths) => Projection::unchecked(paths.clone()).apply(i),
         None => i.clone(),
     });
-    Ok((t.name.clone(), shown))
+    Ok((t.name.clone(), shown, size))
 }
 
 pub fn batch_execute_statement(
@@ -406,7 +409,7 @@ pub fn batch_execute_statement(
     for stmt in parsed {
         let answer = stmt.and_then(|stmt| {
             if stmt.is_read() {
-                let (table, item) = lookup(state, &stmt)?;
+                let (table, item, _) = lookup(state, &stmt)?;
                 let mut r = json!({"TableName": table});
                 if let Some(item) = item {
                     r["Item"] = item_json(&item);
@@ -427,6 +430,12 @@ pub fn batch_execute_statement(
 }
 
 pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result<(Json, Effect)> {
+    let idempotency = Idempotency::of(req)?;
+    let mode = req.choice(
+        "ReturnConsumedCapacity",
+        &["INDEXES", "TOTAL", "NONE"],
+        "NONE",
+    )?;
     let list = statements(req, "TransactStatements", 100)?;
     let parsed = list
         .iter()
@@ -438,13 +447,25 @@ pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result
             "Transactions must be all reads or all writes",
         ));
     }
+    let mut units: Vec<(String, f64)> = Vec::new();
     if reads == parsed.len() {
         let mut responses = Vec::new();
         for stmt in &parsed {
-            let (_, item) = lookup(state, stmt)?;
+            let (table, item, size) = lookup(state, stmt)?;
+            // Transactional reads cost two read units per 4 KB.
+            add_units(&mut units, &table, 2.0 * read_units(size, true));
             responses.push(item.map_or_else(|| json!({}), |i| json!({ "Item": item_json(&i) })));
         }
-        return Ok((json!({ "Responses": responses }), Effect::Read));
+        let mut answer = consumed(state, &units, mode, true);
+        answer["Responses"] = Json::Array(responses);
+        return Ok((answer, Effect::Read));
+    }
+    // A write transaction's token: a retry of one already carried out is answered, not applied.
+    if let Some(answer) = idempotency
+        .as_ref()
+        .and_then(|i| i.replayed(state, mode, now))
+    {
+        return Ok((answer?, Effect::Write));
     }
     let mut plans = Vec::with_capacity(parsed.len());
     for stmt in parsed {
@@ -470,7 +491,13 @@ pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result
         return Err(cancelled(reasons));
     }
     for plan in &plans {
-        apply(state, plan, now)?;
+        // Transactional writes cost two write units per KB.
+        let cost = 2.0 * apply(state, plan, now)?;
+        add_units(&mut units, &plan.table, cost);
     }
-    Ok((json!({}), Effect::Write))
+    if let Some(idempotency) = idempotency {
+        let touched = plans.into_iter().map(|p| (p.table, p.key)).collect();
+        idempotency.remember(state, touched, now);
+    }
+    Ok((consumed(state, &units, mode, false), Effect::Write))
 }

@@ -87,7 +87,7 @@ fn single<'a>(member: Node<'a>, allowed: &[&'static str]) -> Result<(&'static st
 }
 
 /// Capacity units per table, in the order the tables first appear.
-fn add_units(units: &mut Vec<(String, f64)>, table: &str, cost: f64) {
+pub(crate) fn add_units(units: &mut Vec<(String, f64)>, table: &str, cost: f64) {
     match units.iter_mut().find(|(t, _)| t == table) {
         Some((_, u)) => *u += cost,
         None => units.push((table.to_owned(), cost)),
@@ -134,7 +134,7 @@ fn retried(state: &State, items: &[(String, PrimaryKey)], mode: &str) -> Json {
 }
 
 /// `{"ConsumedCapacity": [...]}` per table, or `{}` when none was asked for.
-fn consumed(state: &State, units: &[(String, f64)], mode: &str, read: bool) -> Json {
+pub(crate) fn consumed(state: &State, units: &[(String, f64)], mode: &str, read: bool) -> Json {
     let capacities: Vec<Json> = units
         .iter()
         .filter_map(|(name, u)| {
@@ -151,32 +151,72 @@ fn consumed(state: &State, units: &[(String, f64)], mode: &str, read: bool) -> J
     answer
 }
 
+/// A write transaction's ClientRequestToken (TransactWriteItems, ExecuteTransaction) and the
+/// fingerprint of the request it came with.
+pub(crate) struct Idempotency<'r> {
+    token: &'r str,
+    fingerprint: [u8; 32],
+}
+
+impl<'r> Idempotency<'r> {
+    /// Reads and checks the token. Called before anything reads the request's members (they are
+    /// moved out as they are read), so that the fingerprint covers the whole request.
+    pub(crate) fn of(req: &'r Request) -> Result<Option<Idempotency<'r>>> {
+        let Some(token) = req.str("ClientRequestToken")? else {
+            return Ok(None);
+        };
+        check_token(token)?;
+        Ok(Some(Idempotency {
+            token,
+            fingerprint: Sha256::digest(req.canonical_without("ClientRequestToken")).into(),
+        }))
+    }
+
+    /// The answer to a retry of a transaction this token already carried out within the window;
+    /// None when the request is to be carried out.
+    pub(crate) fn replayed(&self, state: &mut State, mode: &str, now: f64) -> Option<Result<Json>> {
+        let seen = state.tokens.get(self.token, now)?;
+        if seen.fingerprint != self.fingerprint {
+            return Some(Err(Error::new(
+                "IdempotentParameterMismatchException",
+                "The request uses the same client token as a previous, but non-identical request.",
+            )));
+        }
+        let items = seen.items.clone();
+        Some(Ok(retried(state, &items, mode)))
+    }
+
+    /// Remembers a transaction that was carried out, with the items it acted on.
+    ///
+    /// Only a request that was carried out is remembered with its token. A cancelled one is not:
+    /// DynamoDB runs the retry of a transaction that failed, and only skips the retry of one that
+    /// succeeded (as described in Alex DeBrie's "DynamoDB Transactions: Use Cases and Examples",
+    /// alexdebrie.com/posts/dynamodb-transactions, on idempotent transactional requests).
+    pub(crate) fn remember(self, state: &mut State, items: Vec<(String, PrimaryKey)>, now: f64) {
+        state.tokens.remember(
+            self.token,
+            Remembered {
+                fingerprint: self.fingerprint,
+                at: now,
+                items,
+            },
+        );
+    }
+}
+
 pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Result<Json> {
     let members = items(req)?;
-    let token = req.str("ClientRequestToken")?;
-    // Made before anything reads the request's items (they are moved out as they are read).
-    let fingerprint: Option<[u8; 32]> = token
-        .map(|token| {
-            check_token(token)?;
-            Ok::<_, Error>(Sha256::digest(req.canonical_without("ClientRequestToken")).into())
-        })
-        .transpose()?;
+    let idempotency = Idempotency::of(req)?;
     let mode = req.choice(
         "ReturnConsumedCapacity",
         &["INDEXES", "TOTAL", "NONE"],
         "NONE",
     )?;
-    if let (Some(token), Some(fingerprint)) = (token, &fingerprint) {
-        if let Some(seen) = state.tokens.get(token, now) {
-            if &seen.fingerprint != fingerprint {
-                return Err(Error::new(
-                    "IdempotentParameterMismatchException",
-                    "The request uses the same client token as a previous, but non-identical request.",
-                ));
-            }
-            let items = seen.items.clone();
-            return Ok(retried(state, &items, mode));
-        }
+    if let Some(answer) = idempotency
+        .as_ref()
+        .and_then(|i| i.replayed(state, mode, now))
+    {
+        return answer;
     }
     let mut plans: Vec<Plan> = Vec::with_capacity(members.len());
     let mut reasons = Vec::with_capacity(members.len());
@@ -281,11 +321,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
     if failed {
         return Err(cancelled(reasons));
     }
-    // Only a request that was carried out is remembered with its token. A cancelled one is not:
-    // DynamoDB runs the retry of a transaction that failed, and only skips the retry of one that
-    // succeeded (as described in Alex DeBrie's "DynamoDB Transactions: Use Cases and Examples",
-    // alexdebrie.com/posts/dynamodb-transactions, on idempotent transactional requests).
-    let touched: Vec<(String, PrimaryKey)> = if token.is_some() {
+    let touched: Vec<(String, PrimaryKey)> = if idempotency.is_some() {
         plans
             .iter()
             .map(|p| (p.table.clone(), p.key.clone()))
@@ -309,15 +345,8 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
         let cost = 2.0 * write_units(plan.size);
         add_units(&mut units, &plan.table, cost);
     }
-    if let (Some(token), Some(fingerprint)) = (token, fingerprint) {
-        state.tokens.remember(
-            token,
-            Remembered {
-                fingerprint,
-                at: now,
-                items: touched,
-            },
-        );
+    if let Some(idempotency) = idempotency {
+        idempotency.remember(state, touched, now);
     }
     Ok(consumed(state, &units, mode, false))
 }
