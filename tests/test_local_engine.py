@@ -386,3 +386,57 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
         assert proc.wait(timeout=15) == 0
     with local_process("--data-dir", str(data)) as (_, url):
         assert boto_for(url).scan(TableName="durable", Select="COUNT")["Count"] == 49
+
+
+def test_transaction_tokens_and_stream_records_survive_restarts(tmp_path: Path) -> None:
+    """A retry after a restart (a kill -9, then a clean stop that compacts the log) is still a retry:
+    the token's window carries on from when the transaction was answered. The stream holds the records
+    the writes made, not new ones made by replaying them."""
+    data = tmp_path / "data"
+    statements = [{"Statement": "UPDATE ledger SET n = n + 1 WHERE pk = 'a'"}]
+    with local_process("--data-dir", str(data)) as (proc, url):
+        ddb = boto_for(url)
+        ddb.create_table(
+            TableName="ledger",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        ddb.put_item(TableName="ledger", Item={"pk": {"S": "a"}, "n": {"N": "0"}})
+        ddb.execute_transaction(TransactStatements=statements, ClientRequestToken="exec-once")
+        table_id = ddb.describe_table(TableName="ledger")["Table"]["TableId"]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def counter(ddb: Any) -> int:
+        item = ddb.get_item(TableName="ledger", Key={"pk": {"S": "a"}}, ConsistentRead=True)["Item"]
+        return int(item["n"]["N"])
+
+    for restart in ("after kill -9", "after a compacting stop"):
+        with local_process("--data-dir", str(data)) as (proc, url):
+            ddb = boto_for(url)
+            ddb.execute_transaction(TransactStatements=statements, ClientRequestToken="exec-once")
+            assert counter(ddb) == 1, restart
+            assert ddb.describe_table(TableName="ledger")["Table"]["TableId"] == table_id, restart
+            with pytest.raises(ClientError) as info:
+                ddb.execute_transaction(
+                    TransactStatements=[{"Statement": "UPDATE ledger SET n = n + 2 WHERE pk = 'a'"}],
+                    ClientRequestToken="exec-once",
+                )
+            assert info.value.response["Error"]["Code"] == "IdempotentParameterMismatchException", restart
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=15) == 0
+
+    # Two writes made two records; the retries and the replays made none.
+    engine = LocalEngine(None)
+    try:
+        engine.persist_to(data)
+        records = engine.stream_records("ledger")
+    finally:
+        engine.discard()
+    assert [(r["eventName"], r["dynamodb"]["SequenceNumber"]) for r in records] == [
+        ("INSERT", f"{1:021}"),
+        ("MODIFY", f"{2:021}"),
+    ]
+    assert records[1]["dynamodb"]["NewImage"]["n"] == {"N": "1"}

@@ -99,8 +99,14 @@ impl Engine {
 
     /// Answers one request: `target` is the operation (`DynamoDB_20120810.PutItem` or `PutItem`).
     pub fn handle(&self, target: &str, body: &[u8]) -> Response {
+        self.handle_at(target, body, now())
+    }
+
+    /// Answers one request as if the time were `now` (a logged request replayed at the time it was
+    /// first answered: token windows, stream record times and table creation times carry on).
+    pub fn handle_at(&self, target: &str, body: &[u8], now: f64) -> Response {
         let operation = target.rsplit('.').next().unwrap_or(target);
-        match self.dispatch(operation, body) {
+        match self.dispatch(operation, body, now) {
             Ok(body) => Response { status: 200, body },
             Err(e) => Response {
                 status: e.status,
@@ -109,11 +115,10 @@ impl Engine {
         }
     }
 
-    fn dispatch(&self, operation: &str, body: &[u8]) -> Result<Vec<u8>> {
+    fn dispatch(&self, operation: &str, body: &[u8], now: f64) -> Result<Vec<u8>> {
         let read = wire::read_request(body)?;
         let req = Request::of(Node::Read(&read))?;
         let mut state = self.lock();
-        let now = now();
         if now - state.last_sweep >= 1.0 {
             state.last_sweep = now;
             for table in state.tables.values_mut() {
@@ -124,7 +129,7 @@ impl Engine {
         if effect == Effect::Write {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(log) = log.as_mut() {
-                log.append(operation, body).map_err(|e| {
+                log.append(operation, body, now).map_err(|e| {
                     Error::new(
                         "InternalServerError",
                         format!("The write-ahead log could not be written: {e}"),

@@ -57,6 +57,16 @@ impl Tokens {
         }
     }
 
+    /// The remembered tokens, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Remembered)> {
+        self.order.iter().filter_map(|(at, token)| {
+            self.by_token
+                .get(token)
+                .filter(|r| r.at == *at)
+                .map(|r| (token.as_str(), r))
+        })
+    }
+
     pub fn clear(&mut self) {
         self.by_token.clear();
         self.order.clear();

@@ -6,29 +6,46 @@
 //! is dropped. `compact` rewrites the log as one CreateTable per table and one PutItem per item.
 //!
 //! Record format: `len: u32 LE`, `checksum: u64 LE` (FNV-1a of the payload), payload =
-//! operation name, `\n`, request body.
+//! operation name, optionally a space and the time it was answered (seconds since the epoch),
+//! `\n`, request body. A request is replayed at the time it was first answered, so that what
+//! depends on time carries on where it was: a transaction token's ten-minute window, stream record
+//! times, a table's creation time (and the table id and stream label made from it).
+//!
+//! Compaction also keeps what is not made of items: the remembered transaction tokens
+//! (`pydynox.Token` records) and each table's stream records (`pydynox.StreamRecords`). These
+//! records are read only here, never by the request dispatcher: they are not operations a client
+//! can send.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
-use crate::engine::Engine;
+use crate::engine::{now, Engine};
 use crate::hash::fnv1a;
+use crate::idempotency::Remembered;
 use crate::ops::tables::create_request;
-use crate::wire::item_json;
+use crate::wire::{item_from_json, item_json};
 
 const LOG: &str = "wal.log";
+/// A remembered transaction token (compaction).
+const TOKEN: &str = "pydynox.Token";
+/// A table's stream records, replacing those its replayed items made (compaction).
+const STREAM_RECORDS: &str = "pydynox.StreamRecords";
 
 pub struct Wal {
     dir: PathBuf,
     file: File,
 }
 
-fn encode(operation: &str, body: &[u8]) -> Vec<u8> {
-    let mut payload = Vec::with_capacity(operation.len() + 1 + body.len());
+fn encode(operation: &str, at: Option<f64>, body: &[u8]) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(operation.len() + 24 + body.len());
     payload.extend_from_slice(operation.as_bytes());
+    if let Some(at) = at {
+        // `Display` of an f64 is the shortest text that reads back as the same number.
+        payload.extend_from_slice(format!(" {at}").as_bytes());
+    }
     payload.push(b'\n');
     payload.extend_from_slice(body);
     let mut record = Vec::with_capacity(12 + payload.len());
@@ -39,16 +56,21 @@ fn encode(operation: &str, body: &[u8]) -> Vec<u8> {
 }
 
 impl Wal {
-    pub fn append(&mut self, operation: &str, body: &[u8]) -> io::Result<()> {
-        self.file.write_all(&encode(operation, body))?;
+    pub fn append(&mut self, operation: &str, body: &[u8], at: f64) -> io::Result<()> {
+        self.file.write_all(&encode(operation, Some(at), body))?;
         self.file.sync_data()
     }
 }
 
-/// Reads the complete records of a log; returns them and the length of the valid prefix.
-/// A logged request: the operation name and its body.
-type Record = (String, Vec<u8>);
+/// A logged request: the operation name, the time it was answered (absent in logs written before
+/// times were recorded: replayed at the current time), and its body.
+struct Record {
+    operation: String,
+    at: Option<f64>,
+    body: Vec<u8>,
+}
 
+/// Reads the complete records of a log; returns them and the length of the valid prefix.
 fn read_records(path: &Path) -> io::Result<(Vec<Record>, u64)> {
     let mut records = Vec::new();
     let mut valid = 0u64;
@@ -72,8 +94,19 @@ fn read_records(path: &Path) -> io::Result<(Vec<Record>, u64)> {
         let Some(split) = payload.iter().position(|b| *b == b'\n') else {
             break;
         };
-        let operation = String::from_utf8_lossy(&payload[..split]).into_owned();
-        records.push((operation, payload[split + 1..].to_vec()));
+        let head = String::from_utf8_lossy(&payload[..split]);
+        let (operation, at) = match head.split_once(' ') {
+            Some((operation, at)) => match at.parse::<f64>() {
+                Ok(at) => (operation.to_owned(), Some(at)),
+                Err(_) => break,
+            },
+            None => (head.into_owned(), None),
+        };
+        records.push(Record {
+            operation,
+            at,
+            body: payload[split + 1..].to_vec(),
+        });
         valid += 12 + len as u64;
     }
     Ok((records, valid))
@@ -85,8 +118,14 @@ pub fn attach(engine: &Engine, dir: &Path) -> io::Result<usize> {
     let path = dir.join(LOG);
     let (records, valid) = read_records(&path)?;
     engine.set_write_log(None);
-    for (operation, body) in &records {
-        engine.handle(operation, body);
+    for record in &records {
+        match record.operation.as_str() {
+            TOKEN => restore_token(engine, &record.body),
+            STREAM_RECORDS => restore_stream_records(engine, &record.body),
+            operation => {
+                engine.handle_at(operation, &record.body, record.at.unwrap_or_else(now));
+            }
+        }
     }
     let mut file = OpenOptions::new()
         .create(true)
@@ -114,15 +153,38 @@ pub fn compact(engine: &Engine) -> io::Result<()> {
         let tmp = wal.dir.join("wal.log.tmp");
         let mut out = io::BufWriter::new(File::create(&tmp)?);
         for table in state.tables.values() {
-            out.write_all(&encode("CreateTable", create_request(table).to_string().as_bytes()))?;
+            let create = create_request(table).to_string();
+            out.write_all(&encode("CreateTable", Some(table.created), create.as_bytes()))?;
             if let Some(attr) = &table.ttl_attribute {
                 let body = json!({"TableName": table.name, "TimeToLiveSpecification": {"Enabled": true, "AttributeName": attr}});
-                out.write_all(&encode("UpdateTimeToLive", body.to_string().as_bytes()))?;
+                out.write_all(&encode("UpdateTimeToLive", None, body.to_string().as_bytes()))?;
             }
             for (_, item) in table.all(None) {
                 let body = json!({"TableName": table.name, "Item": item_json(item)});
-                out.write_all(&encode("PutItem", body.to_string().as_bytes()))?;
+                out.write_all(&encode("PutItem", None, body.to_string().as_bytes()))?;
             }
+            if table.stream.is_some() || !table.stream_records.is_empty() {
+                let body = json!({"TableName": table.name, "Records": table.stream_records,
+                    "Sequence": table.sequence});
+                out.write_all(&encode(STREAM_RECORDS, None, body.to_string().as_bytes()))?;
+            }
+        }
+        for (token, remembered) in state.tokens.iter() {
+            let items: Vec<Json> = remembered
+                .items
+                .iter()
+                .filter_map(|(name, key)| {
+                    let table = state.tables.get(name)?;
+                    Some(json!({"TableName": name, "Key": item_json(&table.key_item(key))}))
+                })
+                .collect();
+            let body = json!({
+                "Token": token,
+                "Fingerprint": hex(&remembered.fingerprint),
+                "At": remembered.at,
+                "Items": items,
+            });
+            out.write_all(&encode(TOKEN, None, body.to_string().as_bytes()))?;
         }
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
@@ -134,6 +196,80 @@ pub fn compact(engine: &Engine) -> io::Result<()> {
         wal.file = file;
         Ok(())
     })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if text.len() != 64 || !text.is_ascii() {
+        return None;
+    }
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// A `pydynox.Token` record: the token remembered as it was when the log was compacted. The
+/// records are written by `compact` only; one that cannot be read is skipped (the token's retry
+/// is then carried out again, as after its window closes).
+fn restore_token(engine: &Engine, body: &[u8]) {
+    let Ok(record) = serde_json::from_slice::<Json>(body) else {
+        return;
+    };
+    let (Some(token), Some(fingerprint), Some(at)) = (
+        record["Token"].as_str(),
+        record["Fingerprint"].as_str().and_then(unhex),
+        record["At"].as_f64(),
+    ) else {
+        return;
+    };
+    engine.with_state(|state| {
+        let items = record["Items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry["TableName"].as_str()?;
+                let key = item_from_json(&entry["Key"]).ok()?;
+                let key = state.tables.get(name)?.key_from_request(&key).ok()?;
+                Some((name.to_owned(), key))
+            })
+            .collect();
+        state.tokens.remember(
+            token,
+            Remembered {
+                fingerprint,
+                at,
+                items,
+            },
+        );
+    });
+}
+
+/// A `pydynox.StreamRecords` record: the table's stream records as they were when the log was
+/// compacted, in place of the INSERT records its replayed items made, and the sequence number
+/// the next record follows on from.
+fn restore_stream_records(engine: &Engine, body: &[u8]) {
+    let Ok(record) = serde_json::from_slice::<Json>(body) else {
+        return;
+    };
+    let (Some(name), Some(records), Some(sequence)) = (
+        record["TableName"].as_str(),
+        record["Records"].as_array(),
+        record["Sequence"].as_u64(),
+    ) else {
+        return;
+    };
+    engine.with_state(|state| {
+        if let Ok(table) = state.table_mut(name) {
+            table.stream_records = records.clone();
+            table.sequence = sequence;
+        }
+    });
 }
 
 #[cfg(test)]
@@ -162,7 +298,7 @@ mod tests {
         );
         // A crash in the middle of a record.
         let mut f = OpenOptions::new().append(true).open(dir.join(LOG)).unwrap();
-        f.write_all(&encode("PutItem", b"{\"TableName\":\"t1x\"")[..10])
+        f.write_all(&encode("PutItem", Some(1.0), b"{\"TableName\":\"t1x\"")[..10])
             .unwrap();
         drop(f);
 
@@ -275,6 +411,81 @@ mod tests {
         assert!(
             before.contains("\"6\"") && !before.contains("\"b\""),
             "{before}"
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn times_tokens_and_stream_records_carry_on_after_a_restart_and_a_compaction() {
+        let dir = std::env::temp_dir().join(format!("pydynox-wal-times-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let engine = Engine::default();
+        attach(&engine, &dir).unwrap();
+        // Everything happened nine and a half minutes ago: the token has 30 s of its window left.
+        let then = now() - 570.0;
+        let create = json!({"TableName": "ledger", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}});
+        let at = |engine: &Engine, operation: &str, body: &Json, at: f64| {
+            let answer = engine.handle_at(operation, body.to_string().as_bytes(), at);
+            let text = String::from_utf8_lossy(&answer.body).into_owned();
+            assert_eq!(answer.status, 200, "{operation}: {text}");
+            text
+        };
+        at(&engine, "CreateTable", &create, then);
+        let add = json!({"ClientRequestToken": "once", "TransactItems": [{"Update": {
+            "TableName": "ledger", "Key": {"pk": {"S": "a"}}, "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}}}}]});
+        at(&engine, "TransactWriteItems", &add, then);
+        at(&engine, "TransactWriteItems", &add, then + 1.0);
+        let counter = |engine: &Engine| {
+            ok(
+                engine,
+                "GetItem",
+                json!({"TableName": "ledger", "Key": {"pk": {"S": "a"}}, "ConsistentRead": true}),
+            )
+        };
+        assert!(counter(&engine).contains(r#""N":"1""#));
+        let describe = json!({"TableName": "ledger"});
+        let described = ok(&engine, "DescribeTable", describe.clone());
+        let records = engine.stream_records("ledger", false).unwrap();
+        assert_eq!(records.len(), 1);
+
+        let state_of = |engine: &Engine| {
+            engine.with_state(|s| {
+                let remembered = s.tokens.get("once", now()).map(|r| (r.at, r.items.len()));
+                let table = s.table("ledger").map(|t| (t.created, t.sequence)).ok();
+                (remembered, table)
+            })
+        };
+        let before = state_of(&engine);
+        assert_eq!(before, (Some((then, 1)), Some((then, 1))));
+
+        // Replayed at the times the requests were answered, and again after a compaction.
+        for compacted in [false, true] {
+            let restarted = Engine::default();
+            attach(&restarted, &dir).unwrap();
+            assert_eq!(state_of(&restarted), before, "compacted: {compacted}");
+            assert_eq!(ok(&restarted, "DescribeTable", describe.clone()), described);
+            assert_eq!(restarted.stream_records("ledger", false).unwrap(), records);
+            // Within the window, a retry is answered and not applied again.
+            ok(&restarted, "TransactWriteItems", add.clone());
+            assert!(counter(&restarted).contains(r#""N":"1""#));
+            compact(&restarted).unwrap();
+        }
+
+        // Once the window is over, the same request is a new transaction; its stream record
+        // follows on from the ones before.
+        let restarted = Engine::default();
+        attach(&restarted, &dir).unwrap();
+        at(&restarted, "TransactWriteItems", &add, then + 600.0);
+        assert!(counter(&restarted).contains(r#""N":"2""#));
+        let records = restarted.stream_records("ledger", false).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            records[1]["dynamodb"]["SequenceNumber"],
+            json!(format!("{:021}", 2))
         );
         let _ = fs::remove_dir_all(&dir);
     }

@@ -165,7 +165,8 @@ pub struct Table {
     items: BTreeMap<KeyValue, BTreeMap<Option<KeyValue>, Item>>,
     item_count: usize,
     size_bytes: usize,
-    sequence: u64,
+    /// The sequence number of the table's last stream record.
+    pub sequence: u64,
 }
 
 fn key_part(
