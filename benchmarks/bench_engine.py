@@ -6,8 +6,11 @@ Two views, both printed:
    against ``memory://``, ``pydynox local`` over HTTP, and moto over HTTP. On two cores the client
    itself is the limit for the engine here, so this understates the engine.
 2. The servers themselves: pre-encoded DynamoDB JSON requests sent by a minimal HTTP/1.1 load
-   generator (64 keep-alive connections; moto's server closes after each answer, so it reconnects),
-   and the engine in process through ``LocalEngine.request`` (no SDK, no HTTP).
+   generator written in Rust (``benchmarks/http-load``, built with cargo by this script; 16
+   keep-alive connections for either server; moto's server closes after each answer, so it
+   reconnects), and the engine in process through ``LocalEngine.request`` (no SDK, no HTTP). The
+   generator runs on the same two cores as the server: its own CPU time per request is printed
+   next to the server's.
 
 Run from the repository root::
 
@@ -29,10 +32,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import json
 import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -48,6 +53,9 @@ from support.local_server import local_process  # noqa: E402
 from support.moto_server import MotoServer  # noqa: E402
 
 IN_FLIGHT = 64
+# Connections of the load generator, the same for both servers. moto serves no more with more of
+# them, and neither does the engine on two cores (64 was no faster for any workload).
+RAW_CONNECTIONS = 16
 PAYLOAD = "x" * 900
 
 
@@ -217,82 +225,47 @@ def encode(host: str, port: int, work: list[tuple[str, bytes]]) -> list[bytes]:
     return out
 
 
-class _Connection(asyncio.Protocol):
-    """One keep-alive connection sending requests one after the other: the next request goes out as
-    soon as the previous answer is complete. A protocol rather than asyncio's streams, whose Python
-    cost per request was as large as the engine's whole answer to a put."""
-
-    def __init__(self, requests: Iterator[bytes], finished: asyncio.Future[bool]) -> None:
-        self.requests = requests
-        self.finished = finished
-        self.buffer = b""
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self._send_next()
-
-    def _send_next(self) -> None:
-        request = next(self.requests, None)
-        if request is None:
-            self._finish(True)
-        elif self.transport is not None:
-            self.transport.write(request)
-
-    def _finish(self, all_sent: bool) -> None:
-        if not self.finished.done():
-            self.finished.set_result(all_sent)
-        if self.transport is not None:
-            self.transport.close()
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        end = self.buffer.find(b"\r\n\r\n")
-        if end < 0:
-            return
-        head = self.buffer[:end].lower()
-        if not head.startswith((b"http/1.1 200", b"http/1.0 200")):
-            self.finished.set_exception(RuntimeError(f"answer: {head[:200]!r}"))
-            return
-        at = head.find(b"\r\ncontent-length:")
-        stop = head.find(b"\r\n", at + 2)
-        length = int(head[at + 17 : stop if stop > 0 else len(head)]) if at >= 0 else 0
-        if len(self.buffer) < end + 4 + length:
-            return
-        self.buffer = self.buffer[end + 4 + length :]
-        if head.startswith(b"http/1.0") or b"\r\nconnection: close" in head:
-            # The server closes after each answer (moto): carry on over a new connection.
-            self._finish(False)
-        else:
-            self._send_next()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.finished.done():
-            self.finished.set_result(False)
+def http_load_binary() -> Path:
+    """Builds the load generator (``benchmarks/http-load``, Rust) and returns its path."""
+    built = subprocess.run(
+        ["cargo", "build", "--release", "--message-format=json", "-p", "pydynox-http-load"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    for line in built.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "compiler-artifact" and message.get("executable"):
+            return Path(message["executable"])
+    raise RuntimeError("cargo built no pydynox-http-load executable")
 
 
-async def _exchange(host: str, port: int, requests: list[bytes]) -> None:
-    """Sends `requests` one at a time, reconnecting whenever the server closes the connection."""
-    loop = asyncio.get_running_loop()
-    pending = iter(requests)
-    while True:
-        finished: asyncio.Future[bool] = loop.create_future()
-        await loop.create_connection(functools.partial(_Connection, pending, finished), host, port)
-        if await finished:
-            return
-
-
-async def raw_http(url: str, work: list[tuple[str, bytes]], connections: int = IN_FLIGHT) -> float:
+def raw_http(
+    load: Path, url: str, work: list[tuple[str, bytes]], connections: int = RAW_CONNECTIONS
+) -> tuple[float, float]:
+    """Sends ``work`` with the load generator ``load`` over ``connections`` keep-alive connections;
+    returns requests per second and the generator's CPU seconds per request."""
     host, port = url.removeprefix("http://").split(":")
-    requests = encode(host, int(port), work)
-    shares = [requests[i::connections] for i in range(connections)]
-    start = time.perf_counter()
-    await asyncio.gather(*(_exchange(host, int(port), share) for share in shares))
-    return len(work) / (time.perf_counter() - start)
+    with tempfile.NamedTemporaryFile(prefix="http-load-", suffix=".bin") as requests:
+        for request in encode(host, int(port), work):
+            requests.write(len(request).to_bytes(4, "little") + request)
+        requests.flush()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(
+            [str(load), f"{host}:{port}", str(connections), requests.name],
+            capture_output=True,
+            text=True,
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip())
+    report = json.loads(done.stdout)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return report["requests"] / report["seconds"], cpu / len(work)
 
 
-def servers(scale: int) -> dict[str, dict[str, float]]:
+def servers(scale: int, load: Path) -> dict[str, dict[str, float]]:
     from pydynox.local import LocalEngine
 
     rows: dict[str, dict[str, float]] = {}
@@ -310,22 +283,19 @@ def servers(scale: int) -> dict[str, dict[str, float]]:
     engine.discard()
     cpu: dict[str, tuple[float, float]] = {}
     with local_process() as (server, url):
-        asyncio.run(raw_http(url, setup_requests(table), 1))
+        raw_http(load, url, setup_requests(table), 1)
         rows["engine over HTTP"] = {}
         for name, work in raw_requests(table, 2000 * scale).items():
-            server_before, generator_before = thread_cpu_seconds(server.pid), time.process_time()
-            rows["engine over HTTP"][name] = asyncio.run(raw_http(url, work))
-            cpu[name] = (
-                (thread_cpu_seconds(server.pid) - server_before) / len(work),
-                (time.process_time() - generator_before) / len(work),
-            )
+            server_before = thread_cpu_seconds(server.pid)
+            rows["engine over HTTP"][name], generator_cpu = raw_http(load, url, work)
+            cpu[name] = ((thread_cpu_seconds(server.pid) - server_before) / len(work), generator_cpu)
     moto_cpu: dict[str, float] = {}
     with MotoServer() as moto:
-        asyncio.run(raw_http(moto.endpoint_url, setup_requests(table), 1))
+        raw_http(load, moto.endpoint_url, setup_requests(table), 1)
         rows["moto over HTTP"] = {}
         for name, work in raw_requests(table, 200 * scale).items():
             before = cpu_seconds(moto.pid or 0)
-            rows["moto over HTTP"][name] = asyncio.run(raw_http(moto.endpoint_url, work, 16))
+            rows["moto over HTTP"][name], _ = raw_http(load, moto.endpoint_url, work)
             moto_cpu[name] = (cpu_seconds(moto.pid or 0) - before) / len(work)
     # Each server's own CPU time per request depends much less on what else runs on the machine
     # than requests per second do: the ratio of the two is the steadier comparison on a busy host.
@@ -357,6 +327,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    load = http_load_binary()
     scale = 1 if args.quick else 5
     rows: dict[str, dict[str, float]] = {}
     rows["engine in process"] = asyncio.run(workloads("memory://bench", scale))
@@ -365,7 +336,7 @@ def main() -> None:
     with MotoServer() as moto:
         rows["moto over HTTP"] = asyncio.run(workloads(moto.endpoint_url, max(1, scale // 5)))
     table_of(rows, f"Through pydynox's client, {IN_FLIGHT} requests in flight, requests per second")
-    table_of(servers(scale), "The servers themselves (raw HTTP load generator), requests per second")
+    table_of(servers(scale, load), "The servers themselves (raw HTTP load generator), requests per second")
 
 
 if __name__ == "__main__":
