@@ -42,7 +42,7 @@ fn parse_requests(data: &[u8]) -> Result<Vec<&[u8]>, Failure> {
     Ok(requests)
 }
 
-/// Where a header's value starts in `head` (lower-cased), if the header is there.
+/// A header's value in `head` (lower-cased), if the header is there.
 fn header<'h>(head: &'h str, name: &str) -> Option<&'h str> {
     head.split("\r\n")
         .skip(1)
