@@ -152,16 +152,19 @@ pub fn compact(engine: &Engine) -> io::Result<()> {
         };
         let tmp = wal.dir.join("wal.log.tmp");
         let mut out = io::BufWriter::new(File::create(&tmp)?);
+        // The items are written as of now: replaying them sweeps expired ones as the engine
+        // would have done now, before the stream records are put back as they are.
+        let at = now();
         for table in state.tables.values() {
             let create = create_request(table).to_string();
             out.write_all(&encode("CreateTable", Some(table.created), create.as_bytes()))?;
             if let Some(attr) = &table.ttl_attribute {
                 let body = json!({"TableName": table.name, "TimeToLiveSpecification": {"Enabled": true, "AttributeName": attr}});
-                out.write_all(&encode("UpdateTimeToLive", None, body.to_string().as_bytes()))?;
+                out.write_all(&encode("UpdateTimeToLive", Some(at), body.to_string().as_bytes()))?;
             }
             for (_, item) in table.all(None) {
                 let body = json!({"TableName": table.name, "Item": item_json(item)});
-                out.write_all(&encode("PutItem", None, body.to_string().as_bytes()))?;
+                out.write_all(&encode("PutItem", Some(at), body.to_string().as_bytes()))?;
             }
             if table.stream.is_some() || !table.stream_records.is_empty() {
                 let body = json!({"TableName": table.name, "Records": table.stream_records,
