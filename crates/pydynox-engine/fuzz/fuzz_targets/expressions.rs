@@ -1,7 +1,8 @@
 //! Feeds arbitrary bytes to every expression parser (condition, filter, key condition, projection,
 //! update, PartiQL statements), to the legacy-parameter builders and to the request reader (items
-//! parsed as the bytes are read, answers written back), and evaluates whatever parses on a few
-//! items. Any panic is a bug: bad input must come back as a DynamoDB error.
+//! parsed as the bytes are read, answers written back, the canonical form of transaction token
+//! checks), and evaluates whatever parses on a few items. Any panic is a bug: bad input must come
+//! back as a DynamoDB error.
 //!
 //! Run (stable toolchain, nightly flags unlocked; its own workspace and target directory):
 //!
@@ -16,6 +17,7 @@ use libfuzzer_sys::fuzz_target;
 use pydynox_engine::expr::{self, legacy, Context};
 use pydynox_engine::number::Number;
 use pydynox_engine::partiql::{parse_statement, Statement};
+use pydynox_engine::request::{Node, Request};
 use pydynox_engine::wire::{self, item_from_json, Lazy};
 use pydynox_engine::{Item, KeyValue, Value};
 
@@ -191,6 +193,11 @@ fn walk(lazy: &Lazy<'_>) {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(read) = wire::read_request(data) {
+        // The canonical form a transaction token's retry is compared by (attribute maps, value
+        // lists, whatever the members hold), made before anything is taken out of the request.
+        if let Ok(request) = Request::of(Node::Read(&read)) {
+            let _ = request.canonical_without("ClientRequestToken");
+        }
         walk(&read);
         let _ = read.to_json();
     }
