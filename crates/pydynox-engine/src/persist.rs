@@ -91,16 +91,28 @@ fn read_records(path: &Path) -> io::Result<(Vec<Record>, u64)> {
         if reader.read_exact(&mut payload).is_err() || fnv1a(&payload) != sum {
             break;
         }
-        let Some(split) = payload.iter().position(|b| *b == b'\n') else {
-            break;
+        // A complete record (its checksum holds) that is not a logged request was not cut short
+        // by a crash: refuse the log rather than drop it and every write after it.
+        let unreadable = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: the record at byte {valid} is not a logged request",
+                    path.display()
+                ),
+            )
         };
-        let head = String::from_utf8_lossy(&payload[..split]);
+        let split = payload
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or_else(unreadable)?;
+        let head = std::str::from_utf8(&payload[..split]).map_err(|_| unreadable())?;
         let (operation, at) = match head.split_once(' ') {
-            Some((operation, at)) => match at.parse::<f64>() {
-                Ok(at) => (operation.to_owned(), Some(at)),
-                Err(_) => break,
-            },
-            None => (head.into_owned(), None),
+            Some((operation, at)) => {
+                let at = at.parse::<f64>().map_err(|_| unreadable())?;
+                (operation.to_owned(), Some(at))
+            }
+            None => (head.to_owned(), None),
         };
         records.push(Record {
             operation,
@@ -490,6 +502,42 @@ mod tests {
             records[1]["dynamodb"]["SequenceNumber"],
             json!(format!("{:021}", 2))
         );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_complete_record_that_is_not_a_request_is_refused_not_dropped() {
+        let dir = std::env::temp_dir().join(format!("pydynox-wal-bad-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let create = br#"{"TableName": "t1x", "BillingMode": "PAY_PER_REQUEST", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]}"#;
+        let put = br#"{"TableName": "t1x", "Item": {"pk": {"S": "a"}}}"#;
+        for bad in [
+            encode("PutItem soon", None, put),
+            encode("PutItem", None, put)
+                .into_iter()
+                .filter(|b| *b != b'\n')
+                .collect(),
+        ] {
+            // Rewrite the checksum over the altered payload: the record is complete, not torn.
+            let mut record = bad;
+            let sum = fnv1a(&record[12..]);
+            let len = (record.len() - 12) as u32;
+            record[..4].copy_from_slice(&len.to_le_bytes());
+            record[4..12].copy_from_slice(&sum.to_le_bytes());
+            let mut log = encode("CreateTable", Some(1.0), create);
+            log.extend_from_slice(&record);
+            log.extend_from_slice(&encode("PutItem", Some(2.0), put));
+            fs::write(dir.join(LOG), &log).unwrap();
+            let error = attach(&Engine::default(), &dir).expect_err("refused");
+            assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+            assert!(
+                error.to_string().contains("is not a logged request"),
+                "{error}"
+            );
+            // Nothing was cut from the log.
+            assert_eq!(fs::read(dir.join(LOG)).unwrap(), log);
+        }
         let _ = fs::remove_dir_all(&dir);
     }
 }
