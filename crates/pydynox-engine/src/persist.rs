@@ -196,7 +196,8 @@ pub fn compact(engine: &Engine) -> io::Result<()> {
             let body = json!({
                 "Token": token,
                 "Fingerprint": hex(&remembered.fingerprint),
-                "At": remembered.at,
+                // As text: serde_json's number reader does not read every f64 back exactly.
+                "At": remembered.at.to_string(),
                 "Items": items,
             });
             out.write_all(&encode(TOKEN, None, body.to_string().as_bytes()))?;
@@ -238,7 +239,7 @@ fn restore_token(engine: &Engine, body: &[u8]) {
     let (Some(token), Some(fingerprint), Some(at)) = (
         record["Token"].as_str(),
         record["Fingerprint"].as_str().and_then(unhex),
-        record["At"].as_f64(),
+        record["At"].as_str().and_then(|at| at.parse::<f64>().ok()),
     ) else {
         return;
     };
@@ -538,6 +539,37 @@ mod tests {
             // Nothing was cut from the log.
             assert_eq!(fs::read(dir.join(LOG)).unwrap(), log);
         }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_token_time_survives_compaction_to_the_last_bit() {
+        let dir = std::env::temp_dir().join(format!("pydynox-wal-at-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let engine = Engine::default();
+        attach(&engine, &dir).unwrap();
+        // serde_json's number reader reads this one back as 1795263383.157714.
+        let at = 1_795_263_383.157_714_1_f64;
+        engine.with_state(|s| {
+            s.tokens.remember(
+                "t",
+                Remembered {
+                    fingerprint: [7; 32],
+                    at,
+                    items: Vec::new(),
+                },
+            )
+        });
+        compact(&engine).unwrap();
+        let restarted = Engine::default();
+        attach(&restarted, &dir).unwrap();
+        let kept: Vec<(String, f64, [u8; 32])> = restarted.with_state(|s| {
+            s.tokens
+                .iter()
+                .map(|(t, r)| (t.to_owned(), r.at, r.fingerprint))
+                .collect()
+        });
+        assert_eq!(kept, vec![("t".to_owned(), at, [7; 32])]);
         let _ = fs::remove_dir_all(&dir);
     }
 }
