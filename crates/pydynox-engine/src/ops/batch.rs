@@ -7,7 +7,9 @@ use serde_json::{json, Value as Json};
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::hash::Fnv;
-use crate::ops::items::{capacity_json, context, projection, read_units, write_units};
+use crate::ops::items::{
+    capacity_json, capacity_mode, context, projection, read_units, write_units,
+};
 use crate::ops::Answer;
 use crate::request::{missing, Entries, Request};
 use crate::table::{Checked, PrimaryKey};
@@ -35,11 +37,7 @@ fn request_items<'a>(req: &Request<'a>) -> Result<Entries<'a>> {
 }
 
 pub fn batch_get_item(state: &State, req: &Request) -> Result<Answer> {
-    let mode = req.choice(
-        "ReturnConsumedCapacity",
-        &["INDEXES", "TOTAL", "NONE"],
-        "NONE",
-    )?;
+    let mode = capacity_mode(req)?;
     let mut capacities = Vec::new();
     let mut total = 0;
     let mut plans = Vec::new();
@@ -119,11 +117,7 @@ impl Write {
 }
 
 pub fn batch_write_item(state: &mut State, req: &Request, now: f64) -> Result<Json> {
-    let mode = req.choice(
-        "ReturnConsumedCapacity",
-        &["INDEXES", "TOTAL", "NONE"],
-        "NONE",
-    )?;
+    let mode = capacity_mode(req)?;
     // Validate every request before applying any, as DynamoDB does.
     let mut plans = Vec::new();
     let mut total = 0;

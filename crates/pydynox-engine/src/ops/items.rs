@@ -62,13 +62,18 @@ pub fn read_units(size: usize, consistent: bool) -> f64 {
     }
 }
 
-/// The `ConsumedCapacity` member for one table, or None when not asked for.
-pub fn capacity(req: &Request, table: &Table, units: f64, read: bool) -> Result<Option<Json>> {
-    let mode = req.choice(
+/// What `ReturnConsumedCapacity` asks for: `INDEXES`, `TOTAL` or `NONE` (the default).
+pub fn capacity_mode(req: &Request) -> Result<&'static str> {
+    req.choice(
         "ReturnConsumedCapacity",
         &["INDEXES", "TOTAL", "NONE"],
         "NONE",
-    )?;
+    )
+}
+
+/// The `ConsumedCapacity` member for one table, or None when not asked for.
+pub fn capacity(req: &Request, table: &Table, units: f64, read: bool) -> Result<Option<Json>> {
+    let mode = capacity_mode(req)?;
     Ok(capacity_json(mode, table, units, read))
 }
 

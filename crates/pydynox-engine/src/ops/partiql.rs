@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::expr::Projection;
-use crate::ops::items::{capacity, read_units, write_units};
+use crate::ops::items::{capacity, capacity_mode, read_units, write_units};
 use crate::ops::transact::{add_units, cancelled, consumed, Idempotency};
 use crate::ops::Effect;
 use crate::partiql::{parse_statement, Returning, Statement};
@@ -431,11 +431,7 @@ pub fn batch_execute_statement(
 
 pub fn execute_transaction(state: &mut State, req: &Request, now: f64) -> Result<(Json, Effect)> {
     let idempotency = Idempotency::of(req)?;
-    let mode = req.choice(
-        "ReturnConsumedCapacity",
-        &["INDEXES", "TOTAL", "NONE"],
-        "NONE",
-    )?;
+    let mode = capacity_mode(req)?;
     let list = statements(req, "TransactStatements", 100)?;
     let parsed = list
         .iter()

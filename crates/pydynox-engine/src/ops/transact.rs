@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 use crate::expr::Update;
 use crate::idempotency::Remembered;
 use crate::ops::items::{
-    capacity_json, check, condition, context, projection, read_units, update_of, updated,
-    write_units,
+    capacity_json, capacity_mode, check, condition, context, projection, read_units, update_of,
+    updated, write_units,
 };
 use crate::request::{missing, Node, Request};
 use crate::table::{Checked, PrimaryKey};
@@ -207,11 +207,7 @@ impl<'r> Idempotency<'r> {
 pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Result<Json> {
     let members = items(req)?;
     let idempotency = Idempotency::of(req)?;
-    let mode = req.choice(
-        "ReturnConsumedCapacity",
-        &["INDEXES", "TOTAL", "NONE"],
-        "NONE",
-    )?;
+    let mode = capacity_mode(req)?;
     if let Some(answer) = idempotency
         .as_ref()
         .and_then(|i| i.replayed(state, mode, now))
@@ -352,11 +348,7 @@ pub fn transact_write_items(state: &mut State, req: &Request, now: f64) -> Resul
 }
 
 pub fn transact_get_items(state: &State, req: &Request) -> Result<Json> {
-    let mode = req.choice(
-        "ReturnConsumedCapacity",
-        &["INDEXES", "TOTAL", "NONE"],
-        "NONE",
-    )?;
+    let mode = capacity_mode(req)?;
     let mut responses = Vec::new();
     let mut units: Vec<(String, f64)> = Vec::new();
     let mut seen: Vec<(String, PrimaryKey)> = Vec::new();
