@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
@@ -38,22 +37,15 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from support.clients import REGION, unique_name
+from support.clients import boto3_client, unique_name
 from support.moto_server import MotoServer
 
 # -- the two servers -------------------------------------------------------------------------------
 
 
 def _boto(url: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        # One attempt: a retried request would hide what the server answered first.
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-    )
+    # One attempt: a retried request would hide what the server answered first.
+    return boto3_client(url, config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
 @pytest.fixture(scope="module")

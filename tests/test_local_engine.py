@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from pydynox import DynamoDBClient, Model, ModelConfig
@@ -24,6 +23,7 @@ from pydynox.exceptions import (
 )
 from pydynox.local import LocalEngine
 from pydynox.pytest_plugin import MemoryBackend
+from support.clients import boto3_client
 from support.local_server import local_process
 
 
@@ -248,19 +248,9 @@ def test_validation_like_dynamodb(
 # `pydynox local` over HTTP ---------------------------------------------------------------------
 
 
-def boto_for(url: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        endpoint_url=url,
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
-
-
 def test_boto3_against_pydynox_local() -> None:
     with local_process() as (_, url):
-        ddb = boto_for(url)
+        ddb = boto3_client(url)
         ddb.create_table(
             TableName="orders",
             KeySchema=[
@@ -359,7 +349,7 @@ def test_our_client_over_http_to_pydynox_local() -> None:
 def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with local_process("--data-dir", str(data)) as (proc, url):
-        ddb = boto_for(url)
+        ddb = boto3_client(url)
         ddb.create_table(
             TableName="durable",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -378,14 +368,14 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     with local_process("--data-dir", str(data)) as (proc, url):
-        ddb = boto_for(url)
+        ddb = boto3_client(url)
         items = ddb.scan(TableName="durable")["Items"]
         assert sorted(int(i["n"]["N"]) for i in items) == [2, *range(2, 50)]
         # A clean stop compacts the log; the data is still all there afterwards.
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0
     with local_process("--data-dir", str(data)) as (_, url):
-        assert boto_for(url).scan(TableName="durable", Select="COUNT")["Count"] == 49
+        assert boto3_client(url).scan(TableName="durable", Select="COUNT")["Count"] == 49
 
 
 def test_transaction_tokens_and_stream_records_survive_restarts(tmp_path: Path) -> None:
@@ -395,7 +385,7 @@ def test_transaction_tokens_and_stream_records_survive_restarts(tmp_path: Path) 
     data = tmp_path / "data"
     statements = [{"Statement": "UPDATE ledger SET n = n + 1 WHERE pk = 'a'"}]
     with local_process("--data-dir", str(data)) as (proc, url):
-        ddb = boto_for(url)
+        ddb = boto3_client(url)
         ddb.create_table(
             TableName="ledger",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -415,7 +405,7 @@ def test_transaction_tokens_and_stream_records_survive_restarts(tmp_path: Path) 
 
     for restart in ("after kill -9", "after a compacting stop"):
         with local_process("--data-dir", str(data)) as (proc, url):
-            ddb = boto_for(url)
+            ddb = boto3_client(url)
             ddb.execute_transaction(TransactStatements=statements, ClientRequestToken="exec-once")
             assert counter(ddb) == 1, restart
             assert ddb.describe_table(TableName="ledger")["Table"]["TableId"] == table_id, restart

@@ -16,13 +16,12 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from pydynox import DynamoDBClient, SyncTransaction, Transaction
 from pydynox.exceptions import IdempotentParameterMismatchException
 from pydynox.local import LocalEngine
-from support.clients import REGION
+from support.clients import boto3_client
 
 TABLE = "counters"
 
@@ -144,13 +143,7 @@ def test_the_same_token_with_another_request_is_refused(
 
 def test_boto3_retries_and_token_checks(served: tuple[LocalEngine, str]) -> None:
     engine, url = served
-    boto = boto3.client(
-        "dynamodb",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    boto = boto3_client(url)
     token = str(uuid.uuid4())
 
     def add(values: dict[str, Any], token: str = token) -> Any:
@@ -290,13 +283,7 @@ def test_a_cancelled_execute_transaction_is_run_again_on_retry(served: tuple[Loc
 
 def test_boto3_execute_transaction_token(served: tuple[LocalEngine, str]) -> None:
     engine, url = served
-    boto = boto3.client(
-        "dynamodb",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    boto = boto3_client(url)
     token = str(uuid.uuid4())
     add = [{"Statement": "UPDATE counters SET n = n + 1 WHERE pk = 'c'"}]
     for _ in range(3):

@@ -16,5 +16,19 @@ def make_client(endpoint_url: str, **kwargs: Any) -> DynamoDBClient:
     return DynamoDBClient(region=REGION, endpoint_url=endpoint_url, **CREDENTIALS, **kwargs)
 
 
+def boto3_client(endpoint_url: str, **kwargs: Any) -> Any:
+    """boto3's DynamoDB client for a test server, with the same region and credentials."""
+    import boto3  # only the modules that compare with boto3 pay for importing it
+
+    return boto3.client(
+        "dynamodb",
+        region_name=REGION,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=CREDENTIALS["access_key"],
+        aws_secret_access_key=CREDENTIALS["secret_key"],
+        **kwargs,
+    )
+
+
 def unique_name(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
