@@ -112,21 +112,30 @@ fn json(out: &mut Vec<u8>, j: &Json) {
             }
         }
         Json::Object(members) => {
-            out.push(b'o');
-            sorted(
-                out,
-                members
-                    .iter()
-                    .map(|(k, v)| {
-                        encoded(|o| {
-                            bytes(o, k.as_bytes());
-                            json(o, v);
-                        })
-                    })
-                    .collect(),
-            );
+            sorted_members(out, members.iter().map(|(k, v)| (k.as_str(), v)), json);
         }
     }
+}
+
+/// An object: each member written as its name and then its value (by `value`), in sorted order,
+/// so that two objects with the same members in another order are written alike.
+fn sorted_members<'n, V>(
+    out: &mut Vec<u8>,
+    members: impl Iterator<Item = (&'n str, V)>,
+    mut value: impl FnMut(&mut Vec<u8>, V),
+) {
+    out.push(b'o');
+    sorted(
+        out,
+        members
+            .map(|(k, v)| {
+                encoded(|o| {
+                    bytes(o, k.as_bytes());
+                    value(o, v);
+                })
+            })
+            .collect(),
+    );
 }
 
 /// A map of placeholders to attribute values; anything that is not one is compared as JSON (the
@@ -135,18 +144,10 @@ fn value_map(out: &mut Vec<u8>, node: &Lazy<'_>) {
     let Lazy::Object(members) = node else {
         return lazy(out, node);
     };
-    out.push(b'o');
-    sorted(
+    sorted_members(
         out,
-        members
-            .iter()
-            .map(|(k, v)| {
-                encoded(|o| {
-                    bytes(o, k.as_bytes());
-                    attribute_value(o, v);
-                })
-            })
-            .collect(),
+        members.iter().map(|(k, v)| (k.as_ref(), v)),
+        attribute_value,
     );
 }
 
@@ -201,16 +202,13 @@ pub fn object<'n, 'a: 'n>(
     out: &mut Vec<u8>,
     members: impl Iterator<Item = (&'n str, &'n Lazy<'a>)>,
 ) {
-    out.push(b'o');
-    sorted(
-        out,
-        members.map(|(k, v)| encoded(|o| member(o, k, v))).collect(),
-    );
+    sorted_members(out, members.map(|(k, v)| (k, (k, v))), |o, (k, v)| {
+        member_value(o, k, v)
+    });
 }
 
-/// One member of an object: its name, then its value.
-fn member(out: &mut Vec<u8>, name: &str, node: &Lazy<'_>) {
-    bytes(out, name.as_bytes());
+/// One member's value, read as attribute values where the member holds them.
+fn member_value(out: &mut Vec<u8>, name: &str, node: &Lazy<'_>) {
     if VALUE_MAPS.contains(&name) {
         value_map(out, node);
     } else if VALUE_LISTS.contains(&name) {

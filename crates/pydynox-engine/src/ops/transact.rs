@@ -382,19 +382,8 @@ pub fn transact_get_items(state: &State, req: &Request) -> Result<Json> {
             None => json!({}),
         });
     }
-    let mut out = json!({ "Responses": responses });
-    let capacities: Vec<Json> = units
-        .iter()
-        .filter_map(|(name, u)| {
-            state
-                .tables
-                .get(name)
-                .and_then(|t| capacity_json(mode, t, *u, true))
-        })
-        .collect();
-    if !capacities.is_empty() {
-        out["ConsumedCapacity"] = Json::Array(capacities);
-    }
+    let mut out = consumed(state, &units, mode, true);
+    out["Responses"] = Json::Array(responses);
     Ok(out)
 }
 
