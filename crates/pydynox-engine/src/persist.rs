@@ -65,9 +65,21 @@ impl Wal {
 /// A logged request: the operation name, the time it was answered (absent in logs written before
 /// times were recorded: replayed at the current time), and its body.
 struct Record {
+    /// Where the record starts in the log.
+    offset: u64,
     operation: String,
     at: Option<f64>,
     body: Vec<u8>,
+}
+
+fn unreadable(log: &Path, offset: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "{}: the record at byte {offset} is not a logged request",
+            log.display()
+        ),
+    )
 }
 
 /// Reads the complete records of a log; returns them and the length of the valid prefix.
@@ -93,28 +105,21 @@ fn read_records(path: &Path) -> io::Result<(Vec<Record>, u64)> {
         }
         // A complete record (its checksum holds) that is not a logged request was not cut short
         // by a crash: refuse the log rather than drop it and every write after it.
-        let unreadable = || {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "{}: the record at byte {valid} is not a logged request",
-                    path.display()
-                ),
-            )
-        };
+        let refused = || unreadable(path, valid);
         let split = payload
             .iter()
             .position(|b| *b == b'\n')
-            .ok_or_else(unreadable)?;
-        let head = std::str::from_utf8(&payload[..split]).map_err(|_| unreadable())?;
+            .ok_or_else(refused)?;
+        let head = std::str::from_utf8(&payload[..split]).map_err(|_| refused())?;
         let (operation, at) = match head.split_once(' ') {
             Some((operation, at)) => {
-                let at = at.parse::<f64>().map_err(|_| unreadable())?;
+                let at = at.parse::<f64>().map_err(|_| refused())?;
                 (operation.to_owned(), Some(at))
             }
             None => (head.to_owned(), None),
         };
         records.push(Record {
+            offset: valid,
             operation,
             at,
             body: payload[split + 1..].to_vec(),
@@ -131,12 +136,17 @@ pub fn attach(engine: &Engine, dir: &Path) -> io::Result<usize> {
     let (records, valid) = read_records(&path)?;
     engine.set_write_log(None);
     for record in &records {
-        match record.operation.as_str() {
+        let restored = match record.operation.as_str() {
             TOKEN => restore_token(engine, &record.body),
             STREAM_RECORDS => restore_stream_records(engine, &record.body),
             operation => {
                 engine.handle_at(operation, &record.body, record.at.unwrap_or_else(now));
+                Some(())
             }
+        };
+        // As for any complete record that is not a logged request (see `read_records`).
+        if restored.is_none() {
+            return Err(unreadable(&path, record.offset));
         }
     }
     let mut file = OpenOptions::new()
@@ -229,32 +239,24 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// A `pydynox.Token` record: the token remembered as it was when the log was compacted. The
-/// records are written by `compact` only; one that cannot be read is skipped (the token's retry
-/// is then carried out again, as after its window closes).
-fn restore_token(engine: &Engine, body: &[u8]) {
-    let Ok(record) = serde_json::from_slice::<Json>(body) else {
-        return;
-    };
-    let (Some(token), Some(fingerprint), Some(at)) = (
-        record["Token"].as_str(),
-        record["Fingerprint"].as_str().and_then(unhex),
-        record["At"].as_str().and_then(|at| at.parse::<f64>().ok()),
-    ) else {
-        return;
-    };
+/// A `pydynox.Token` record: the token remembered as it was when the log was compacted. None
+/// when the record cannot be read (`compact` writes these records, and their tables come first).
+fn restore_token(engine: &Engine, body: &[u8]) -> Option<()> {
+    let record = serde_json::from_slice::<Json>(body).ok()?;
+    let token = record["Token"].as_str()?;
+    let fingerprint = record["Fingerprint"].as_str().and_then(unhex)?;
+    let at = record["At"].as_str()?.parse::<f64>().ok()?;
     engine.with_state(|state| {
         let items = record["Items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|entry| {
+            .as_array()?
+            .iter()
+            .map(|entry| {
                 let name = entry["TableName"].as_str()?;
                 let key = item_from_json(&entry["Key"]).ok()?;
                 let key = state.tables.get(name)?.key_from_request(&key).ok()?;
                 Some((name.to_owned(), key))
             })
-            .collect();
+            .collect::<Option<Vec<_>>>()?;
         state.tokens.remember(
             token,
             Remembered {
@@ -263,29 +265,24 @@ fn restore_token(engine: &Engine, body: &[u8]) {
                 items,
             },
         );
-    });
+        Some(())
+    })
 }
 
 /// A `pydynox.StreamRecords` record: the table's stream records as they were when the log was
 /// compacted, in place of the INSERT records its replayed items made, and the sequence number
-/// the next record follows on from.
-fn restore_stream_records(engine: &Engine, body: &[u8]) {
-    let Ok(record) = serde_json::from_slice::<Json>(body) else {
-        return;
-    };
-    let (Some(name), Some(records), Some(sequence)) = (
-        record["TableName"].as_str(),
-        record["Records"].as_array(),
-        record["Sequence"].as_u64(),
-    ) else {
-        return;
-    };
+/// the next record follows on from. None when the record cannot be read.
+fn restore_stream_records(engine: &Engine, body: &[u8]) -> Option<()> {
+    let record = serde_json::from_slice::<Json>(body).ok()?;
+    let name = record["TableName"].as_str()?;
+    let records = record["Records"].as_array()?;
+    let sequence = record["Sequence"].as_u64()?;
     engine.with_state(|state| {
-        if let Ok(table) = state.table_mut(name) {
-            table.stream_records = records.clone();
-            table.sequence = sequence;
-        }
-    });
+        let table = state.table_mut(name).ok()?;
+        table.stream_records = records.clone();
+        table.sequence = sequence;
+        Some(())
+    })
 }
 
 #[cfg(test)]
@@ -519,6 +516,13 @@ mod tests {
                 .into_iter()
                 .filter(|b| *b != b'\n')
                 .collect(),
+            // Compaction's own records, unreadable.
+            encode(TOKEN, None, br#"{"Token": "t"}"#),
+            encode(
+                STREAM_RECORDS,
+                None,
+                br#"{"TableName": "gone", "Records": [], "Sequence": 1}"#,
+            ),
         ] {
             // Rewrite the checksum over the altered payload: the record is complete, not torn.
             let mut record = bad;
