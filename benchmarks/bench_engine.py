@@ -14,7 +14,7 @@ Two views, both printed:
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_engine.py           # full run (about 2 minutes)
+    .venv/bin/python benchmarks/bench_engine.py           # full run (about 20 seconds)
     .venv/bin/python benchmarks/bench_engine.py --quick   # smoke run
 
 Three backends, one client (pydynox's async client, 64 requests in flight):

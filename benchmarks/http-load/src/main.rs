@@ -17,6 +17,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::ops::Range;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,7 +25,8 @@ use std::{env, fs, thread};
 
 type Failure = String;
 
-fn parse_requests(data: &[u8]) -> Result<Vec<&[u8]>, Failure> {
+/// Where each request lies in the requests file.
+fn parse_requests(data: &[u8]) -> Result<Vec<Range<usize>>, Failure> {
     let mut requests = Vec::new();
     let mut at = 0;
     while at < data.len() {
@@ -33,11 +35,12 @@ fn parse_requests(data: &[u8]) -> Result<Vec<&[u8]>, Failure> {
             .and_then(|b| b.try_into().ok())
             .ok_or("the requests file ends inside a length")?;
         let len = u32::from_le_bytes(len_bytes) as usize;
-        let request = data
-            .get(at + 4..at + 4 + len)
-            .ok_or("the requests file ends inside a request")?;
+        let request = at + 4..at + 4 + len;
+        if request.end > data.len() {
+            return Err("the requests file ends inside a request".into());
+        }
+        at = request.end;
         requests.push(request);
-        at += 4 + len;
     }
     Ok(requests)
 }
@@ -93,7 +96,13 @@ fn connect(address: &str) -> Result<TcpStream, Failure> {
 }
 
 /// Sends every `step`-th request from `first` on; returns the number of connections opened.
-fn drive(address: &str, requests: &[&[u8]], first: usize, step: usize) -> Result<u64, Failure> {
+fn drive(
+    address: &str,
+    data: &[u8],
+    requests: &[Range<usize>],
+    first: usize,
+    step: usize,
+) -> Result<u64, Failure> {
     let mut opened = 0;
     let mut stream: Option<TcpStream> = None;
     let mut buffer = Vec::with_capacity(64 * 1024);
@@ -105,7 +114,8 @@ fn drive(address: &str, requests: &[&[u8]], first: usize, step: usize) -> Result
                 connect(address)?
             }
         };
-        open.write_all(request).map_err(|e| format!("write: {e}"))?;
+        open.write_all(&data[request.clone()])
+            .map_err(|e| format!("write: {e}"))?;
         if read_answer(&mut open, &mut buffer)? {
             stream = Some(open);
         }
@@ -123,17 +133,18 @@ fn run() -> Result<String, Failure> {
             format!("CONNECTIONS must be a positive integer, not {connections:?}")
         })?;
     let data = Arc::new(fs::read(file).map_err(|e| format!("{file}: {e}"))?);
-    let count = parse_requests(&data)?.len();
+    let requests = Arc::new(parse_requests(&data)?);
+    let count = requests.len();
     let address = Arc::new(address.clone());
     let start = Instant::now();
     let workers: Vec<_> = (0..connections.min(count.max(1)))
         .map(|first| {
-            let (data, address) = (Arc::clone(&data), Arc::clone(&address));
-            let step = connections;
-            thread::spawn(move || {
-                let requests = parse_requests(&data)?;
-                drive(&address, &requests, first, step)
-            })
+            let (data, requests, address) = (
+                Arc::clone(&data),
+                Arc::clone(&requests),
+                Arc::clone(&address),
+            );
+            thread::spawn(move || drive(&address, &data, &requests, first, connections))
         })
         .collect();
     let mut opened = 0;
