@@ -1,8 +1,10 @@
-//! Takes the item list out of a successful response before the SDK deserializes it, so that
-//! `convert::wire` reads the items from the bytes instead (the why is there).
+//! Takes the items out of a successful response before the SDK deserializes them (a Query or Scan
+//! page's list, GetItem's one item), so that `convert::wire` reads them from the bytes instead (the
+//! why is there).
 //!
 //! The SDK still reads the rest of the body (counts, LastEvaluatedKey, capacity), and every error
-//! response whole: only a 2xx body holding the member as a JSON array is touched. The body is cut
+//! response whole: only a 2xx body holding the member as a JSON array (or object, for one item) is
+//! touched. The body is cut
 //! while the SDK reads it (a wrapping body), so its timeouts, stalled-stream protection and retries
 //! apply as they do to any response.
 //!
@@ -31,6 +33,8 @@ use crate::convert::wire::{split_member, WireItems};
 #[derive(Clone, Debug)]
 pub struct Capture {
     member: &'static str,
+    /// Whether the member holds one item (an object) rather than a list of them.
+    single: bool,
     slot: Arc<Mutex<Option<WireItems>>>,
 }
 
@@ -39,20 +43,35 @@ impl Capture {
     pub fn items() -> Self {
         Capture {
             member: "Items",
+            single: false,
             slot: Arc::default(),
         }
     }
 
-    /// The items of the successful attempt; None when the body held no such array (the SDK's
+    /// The `Item` of a GetItem answer.
+    pub fn item() -> Self {
+        Capture {
+            member: "Item",
+            single: true,
+            slot: Arc::default(),
+        }
+    }
+
+    /// The items of the successful attempt; None when the body held no such member (the SDK's
     /// output then has whatever the body held).
     pub fn take(&self) -> Option<WireItems> {
         self.slot.lock().take()
     }
 
     fn keep(&self, body: Bytes) -> Bytes {
-        match split_member(&body, self.member) {
-            Some((rest, array)) => {
-                *self.slot.lock() = Some(WireItems::new(body, array));
+        let open = if self.single { b'{' } else { b'[' };
+        match split_member(&body, self.member, open) {
+            Some((rest, value)) => {
+                *self.slot.lock() = Some(if self.single {
+                    WireItems::one(body, value)
+                } else {
+                    WireItems::new(body, value)
+                });
                 Bytes::from(rest)
             }
             None => body,

@@ -627,8 +627,10 @@ fn utf8(bytes: &[u8]) -> Result<&str, WireError> {
 #[derive(Clone, Debug)]
 pub struct WireItems {
     body: bytes::Bytes,
-    /// The `[...]` of the items member.
+    /// The `[...]` of the items member, or the `{...}` of the one item of a single-item answer.
     array: Range<usize>,
+    /// `array` is one item (GetItem's `Item`), not a list of them.
+    single: bool,
     /// Per item, in order, attributes whose stored form is not their value (compressed, encrypted)
     /// as decoded: they replace what the bytes hold. Empty when the page has none.
     decoded: Vec<Item>,
@@ -733,7 +735,16 @@ impl WireItems {
         WireItems {
             body,
             array,
+            single: false,
             decoded: Vec::new(),
+        }
+    }
+
+    /// The one item at `item` (an object) of a single-item answer.
+    pub fn one(body: bytes::Bytes, item: Range<usize>) -> Self {
+        WireItems {
+            single: true,
+            ..WireItems::new(body, item)
         }
     }
 
@@ -754,7 +765,7 @@ impl WireItems {
     ) -> Result<(), ReadError> {
         let bytes = self.body.get(self.array.clone()).unwrap_or_default();
         let mut r = Reader::new(utf8(bytes)?);
-        r.elements(|r| {
+        let mut one = |r: &mut Reader<'a>| {
             r.peek();
             let start = r.pos;
             let mut item = ItemReader { reader: r, start };
@@ -764,7 +775,12 @@ impl WireItems {
                 item.reader.skip(0)?;
             }
             Ok(())
-        })
+        };
+        if self.single {
+            one(&mut r)
+        } else {
+            r.elements(one)
+        }
     }
 }
 
@@ -778,10 +794,11 @@ pub fn parse_item(bytes: &[u8]) -> Result<Item, ReadError> {
     Ok(item)
 }
 
-/// Finds the top-level member `name` (an array) of a JSON object and returns the object without
-/// it, plus the byte range of the array. None when the body is not an object holding that member
-/// as an array: the caller then lets the SDK read the body as it is.
-pub fn split_member(body: &[u8], name: &str) -> Option<(Vec<u8>, Range<usize>)> {
+/// Finds the top-level member `name` of a JSON object, whose value opens with `open` (`[` for an
+/// array, `{` for an object), and returns the object without it, plus the byte range of the value.
+/// None when the body is not an object holding that member as such a value: the caller then lets
+/// the SDK read the body as it is.
+pub fn split_member(body: &[u8], name: &str, open: u8) -> Option<(Vec<u8>, Range<usize>)> {
     let text = std::str::from_utf8(body).ok()?;
     let mut r = Reader::new(text);
     if !r.open(b'{', b'}').ok()? {
@@ -794,7 +811,7 @@ pub fn split_member(body: &[u8], name: &str) -> Option<(Vec<u8>, Range<usize>)> 
         let member_start = r.pos;
         let key = r.string().ok()?;
         r.eat(b':').ok()?;
-        let is_target = key == name && r.peek() == Some(b'[');
+        let is_target = key == name && r.peek() == Some(open);
         let value_start = r.pos;
         if is_target {
             r.skip_container().ok()?;
@@ -1044,7 +1061,7 @@ mod tests {
             (br#"{"Items":[{"a":{"S":"x"}}]}"#, br#"{}"#),
         ];
         for (body, rest) in cases {
-            let (got, range) = split_member(body, "Items").unwrap();
+            let (got, range) = split_member(body, "Items", b'[').unwrap();
             assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(rest));
             let items = WireItems::new(bytes::Bytes::copy_from_slice(body), range);
             let mut seen = Vec::new();
@@ -1060,8 +1077,24 @@ mod tests {
             assert!(ok.is_ok());
             assert_eq!(seen, ["a"]);
         }
-        assert!(split_member(br#"{"Count":0}"#, "Items").is_none());
-        assert!(split_member(br#"{"Items":{}}"#, "Items").is_none());
-        assert!(split_member(b"not json", "Items").is_none());
+        // GetItem's one item is an object member.
+        let body =
+            br#"{"ConsumedCapacity":{"CapacityUnits":0.5},"Item":{"a":{"S":"x"},"n":{"N":"1"}}}"#;
+        let (rest, range) = split_member(body, "Item", b'{').unwrap();
+        assert_eq!(rest, br#"{"ConsumedCapacity":{"CapacityUnits":0.5}}"#);
+        let one = WireItems::one(bytes::Bytes::copy_from_slice(body), range);
+        let mut items = 0;
+        let ok = one.each_item(|item| {
+            items += 1;
+            item.attributes(|_name, _value| Ok(()))?;
+            assert_eq!(item.bytes(), br#"{"a":{"S":"x"},"n":{"N":"1"}}"#);
+            Ok(())
+        });
+        assert!(ok.is_ok());
+        assert_eq!(items, 1);
+        assert!(split_member(br#"{"Item":[]}"#, "Item", b'{').is_none());
+        assert!(split_member(br#"{"Count":0}"#, "Items", b'[').is_none());
+        assert!(split_member(br#"{"Items":{}}"#, "Items", b'[').is_none());
+        assert!(split_member(b"not json", "Items", b'[').is_none());
     }
 }

@@ -13,13 +13,15 @@ use super::{
     key_from_py, on_condition_failure, paths_from_py, projection_from_paths, require_table,
     return_value, ExprArgs,
 };
+use crate::capture::Capture;
 use crate::client::{CoreClient, Shared};
-use crate::codec::{decode_items, encode_item, encode_sealed};
+use crate::codec::{decode_items, decode_page, encode_item, encode_sealed};
+use crate::convert::wire::PageItems;
 use crate::convert::{py_to_value, Item};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
-use crate::model::schema::item_out;
 use crate::model::schema::Decoder;
+use crate::model::schema::{item_out, items_out};
 use crate::model::{item_to_write, ModelSchema};
 
 /// Adds the table to errors that are about it, so "not found" says which table.
@@ -195,6 +197,8 @@ impl CoreClient {
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
                     let (names, _) = expr.finish();
+                    // The item is read from the response bytes, as a query page's are.
+                    let capture = Capture::item();
                     let out = client
                         .get_item()
                         .table_name(&table)
@@ -203,20 +207,30 @@ impl CoreClient {
                         .set_projection_expression(projection)
                         .set_expression_attribute_names(names)
                         .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                        .customize()
+                        .interceptor(capture.clone())
                         .send()
                         .await
                         .map_err(|e| about_table(from_sdk(e, no_extra), &table))?;
                     stats.request_id = request_id_of(&out);
                     stats.add_capacity(out.consumed_capacity(), false);
-                    stats.add_counts(i32::from(out.item.is_some()), i32::from(out.item.is_some()));
-                    decoded(&shared, &table, codecs.as_ref(), out.item, &mut stats).await
+                    let mut item = match capture.take() {
+                        Some(wire) => Some(PageItems::Wire(wire)),
+                        None => out.item.map(|item| PageItems::Sdk(vec![item])),
+                    };
+                    let found = i32::from(item.is_some());
+                    stats.add_counts(found, found);
+                    if let (Some(decoder), Some(page)) = (codecs.as_ref(), item.as_mut()) {
+                        decode_page(&shared, &table, decoder, page, &mut stats).await?;
+                    }
+                    Ok(item)
                 }
                 .await;
                 (result, stats)
             },
             move |py, item, _metrics| {
                 Ok(match item {
-                    Some(item) => item_out(py, item, model.as_ref())?.unbind(),
+                    Some(page) => items_out(py, [page], model.as_ref())?.get_item(0)?.unbind(),
                     None => py.None(),
                 })
             },
