@@ -258,6 +258,8 @@ where
     let rt = runtime()?;
     let loop_ref = event_loop.unbind();
     let future_ref = py_future.clone().unbind();
+    let canceller = Bound::new(py, CancelOnDone { abort: None })?;
+    let canceller_ref = canceller.clone().unbind();
     let handle = rt.spawn(async move {
         // A panic must not leave the awaiting task hanging forever: it becomes an exception.
         let out = std::panic::AssertUnwindSafe(fut).catch_unwind().await;
@@ -269,18 +271,14 @@ where
                     after: None,
                 },
             };
-            deliver(py, future_ref, completion, context);
+            deliver(py, future_ref, canceller_ref, completion, context);
         });
         inbox.push(ready, &loop_ref);
         // The loop reference is only needed by the fallback wake-up; dropping it here, off the
         // GIL, goes through PyO3's deferred pool.
     });
-    let canceller = Bound::new(
-        py,
-        CancelOnDone {
-            abort: Some(handle.abort_handle()),
-        },
-    )?;
+    // Set after the spawn, but before the task can deliver anything: delivery runs on this thread.
+    canceller.borrow_mut().abort = Some(handle.abort_handle());
     py_future.call_method1(pyo3::intern!(py, "add_done_callback"), (canceller,))?;
     Ok(py_future)
 }
@@ -297,7 +295,22 @@ fn panic_to_pyerr(panic: Box<dyn std::any::Any + Send>) -> PyErr {
 }
 
 /// On the loop thread: resolves `future`, inside `context` when the caller's context was captured.
-fn deliver(py: Python<'_>, future: Py<PyAny>, completion: Completion, context: Option<Py<PyAny>>) {
+fn deliver(
+    py: Python<'_>,
+    future: Py<PyAny>,
+    canceller: Py<CancelOnDone>,
+    completion: Completion,
+    context: Option<Py<PyAny>>,
+) {
+    // The task is over, so its canceller has nothing left to abort: taken off the future, it is not
+    // scheduled as one more loop callback per operation when the result is set. (A future that is
+    // already done keeps its callbacks; removing then is a no-op.)
+    if let Err(e) = future
+        .bind(py)
+        .call_method1(pyo3::intern!(py, "remove_done_callback"), (canceller,))
+    {
+        e.write_unraisable(py, Some(future.bind(py)));
+    }
     let (ok, value) = match completion.result {
         Ok(v) => (true, v),
         Err(e) => (false, e.into_value(py).into_any()),

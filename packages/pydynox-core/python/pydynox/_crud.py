@@ -510,13 +510,8 @@ def update_sync(
 def split_key(info: ModelInfo, kwargs: dict[str, Any], what: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """``update_by_key(pk=..., sk=..., name=...)``: the stored key, and the other values."""
     key = info.key_from_values(kwargs, what)
-    key_names = {a.name for a in info.key_attributes}
-    # `is`, not `in`: an attribute's == builds a condition.
-    placeholders = {
-        p for a in info.templated if any(a is k for k in info.key_attributes) for p in a.placeholders
-    }
-    rest = {k: v for k, v in kwargs.items() if k not in key_names and k not in placeholders}
-    return key, rest
+    taken = info.key_arguments
+    return key, {k: v for k, v in kwargs.items() if k not in taken}
 
 
 # -- delete ----------------------------------------------------------------------------------------

@@ -69,6 +69,13 @@ class ModelInfo:
                     f"{self.name}.{a.name}: template {a.template!r} names unknown attribute(s) {unknown}"
                 )
         self.required = [a for a in attributes.values() if a.required]
+        # What a by-key call (get, delete_by_key, update_by_key) takes besides other values: the key
+        # attributes and the parts of templated keys. (`is`, not `in`: an attribute's == builds a
+        # condition.)
+        self.key_arguments = frozenset(
+            {a.name for a in self.key_attributes}
+            | {p for a in self.templated if any(a is k for k in self.key_attributes) for p in a.placeholders}
+        )
         self.hooks = collect_hooks(cls)
         self.indexes: dict[str, GlobalSecondaryIndex | LocalSecondaryIndex] = {}
         for klass in reversed(cls.__mro__):
