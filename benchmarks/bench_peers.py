@@ -1,25 +1,27 @@
-"""Peer benchmark: this pydynox vs pydynox 1.8.0, boto3, PynamoDB and aioboto3, one run, one moto server.
+"""Peer benchmark: this pydynox vs pydynox 1.8.0, boto3, PynamoDB and aioboto3, one run, one server.
 
 Run from the repository root::
 
-    uv run --no-sync python benchmarks/bench_peers.py            # full run
-    uv run --no-sync python benchmarks/bench_peers.py --quick    # short run
-    uv run --no-sync python benchmarks/bench_peers.py --server local   # against `pydynox local`
+    uv run --no-sync python benchmarks/bench_peers.py                 # full run (the published one)
+    uv run --no-sync python benchmarks/bench_peers.py --quick         # short run, not published
+    uv run --no-sync python benchmarks/bench_peers.py --server moto   # against moto, not published
 
-One moto server (a child process) holds one partition of 1000 items of ~1 KB (the items of
-bench_client.py). Each library runs in its own worker interpreter, started by this script:
+One server (a child process) holds one partition of 1000 items of ~1 KB (the items of bench_client.py):
+``pydynox local`` (our engine over HTTP, given one runtime thread so that the clients keep the rest of
+the machine) by default, or moto's server with ``--server moto``. Each library runs in its own worker
+interpreter, started by this script:
 
-* **pydynox (this repo)**: the interpreter running this script (the repository's environment);
+* **pydynox (this repo)**: the interpreter running this script (the repository's development build),
+  or ``--pydynox-python``: a venv holding the release wheel (``--profile dist``), as users get it;
 * **pydynox 1.8.0**: the venv with ``pydynox==1.8.0`` from PyPI (``--pydynox18-python``);
 * **boto3**, **PynamoDB**, **aioboto3**: one venv with all three (``--peers-python``), one worker
   process per library.
 
 Three workloads: a 1000-item query (one partition) into model instances (dicts for boto3/aioboto3), a
 1000-item batch write, and 2000 gets with 100 in flight. ``time.process_time_ns()`` of a worker counts
-that worker's CPU only (its Python code, its Rust runtime threads, its pool threads); moto's CPU is in
-another process, so wall time is mostly moto's. ``--server local`` shares ``pydynox local`` (our engine,
-in a child process) instead: it answers in microseconds, so wall times show the clients. See
-benchmarks/README.md.
+that worker's CPU only (its Python code, its Rust runtime threads, its pool threads); the server's CPU
+is in another process. ``pydynox local`` answers in microseconds, so wall times show the clients;
+moto is a slow Python server, so with it wall time is mostly moto's. See benchmarks/README.md.
 
 The module imports only the standard library at the top (plus its sibling bench_hydration.py, which does
 the same): the workers run it in interpreters that do not have this repository's packages.
@@ -616,6 +618,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="one round, fewer repetitions")
     parser.add_argument(
+        "--pydynox-python",
+        default=os.environ.get("PYDYNOX_PYTHON", sys.executable),
+        help="interpreter for this repository's pydynox: the published run uses a venv holding the "
+        "release wheel (see benchmarks/README.md) (default: $PYDYNOX_PYTHON or this interpreter)",
+    )
+    parser.add_argument(
         "--pydynox18-python",
         default=os.environ.get("PYDYNOX18_PYTHON", str(DEFAULT_PYDYNOX18_PYTHON)),
         help="interpreter of the venv with pydynox==1.8.0 (default: $PYDYNOX18_PYTHON or %(default)s)",
@@ -642,11 +650,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--server",
-        choices=("moto", "local"),
-        default="moto",
-        help="the shared endpoint: moto's server (the published run) or `pydynox local`, a fast server "
-        "whose wall times show the clients rather than the server; a local run writes "
-        "results/peers-local-latest.json and is not published (default: %(default)s)",
+        choices=("local", "moto"),
+        default="local",
+        help="the shared endpoint: `pydynox local` (the published run), a fast server whose wall times "
+        "show the clients, or moto's server, a slow one; a moto run writes "
+        "results/peers-moto-latest.json and is not published (default: %(default)s)",
     )
     parser.add_argument("--gets", type=int, default=2000, help="gets per concurrent burst (%(default)s)")
     parser.add_argument("--in-flight", type=int, default=100, help="gets in flight (%(default)s)")
@@ -668,9 +676,13 @@ def main(argv: list[str] | None = None) -> int:
     rounds, reps, conc_reps = (1, 2, 1) if args.quick else (3, 3, 2)
     started = time.perf_counter()
 
-    # Interpreters: (label, python, worker kind). Missing ones are skipped, with a message.
+    # Interpreters: (label, python, worker kind). Missing ones are skipped, with a message. Absolute:
+    # the workers run in a temporary directory.
+    args.pydynox_python, args.pydynox18_python, args.peers_python = (
+        os.path.abspath(p) for p in (args.pydynox_python, args.pydynox18_python, args.peers_python)
+    )
     candidates = [
-        ("pydynox (this repo)", sys.executable, "pydynox"),
+        ("pydynox (this repo)", args.pydynox_python, "pydynox"),
         ("pydynox 1.8.0", args.pydynox18_python, "pydynox"),
         ("boto3", args.peers_python, "boto3"),
         ("PynamoDB", args.peers_python, "pynamodb"),
@@ -703,11 +715,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pydynox peer benchmark ({'quick' if args.quick else 'full'} run, {args.server} server)")
     server_cm: contextlib.AbstractContextManager[Any]
     if args.server == "local":
-        server_cm = local_process()
-        if args.json == HERE / "results" / "peers-latest.json":
-            args.json = HERE / "results" / "peers-local-latest.json"
+        # One runtime thread: the server's work per request is microseconds, and on a small machine
+        # a second server thread only competes with the client being measured.
+        server_cm = local_process(env={"PYDYNOX_WORKER_THREADS": "1"})
     else:
         server_cm = MotoServer()
+        if args.json == HERE / "results" / "peers-latest.json":
+            args.json = HERE / "results" / "peers-moto-latest.json"
     raw: list[dict[str, Any]] = []
     failures: list[str] = []
     counts: dict[str, dict[str, int]] = {}
@@ -878,6 +892,7 @@ def main(argv: list[str] | None = None) -> int:
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "server": args.server,
+        "pydynox_build": pydynox_build(args.pydynox_python),
         "rounds": rounds,
         "reps_per_round": reps,
         "conc_reps_per_round": conc_reps,
@@ -904,10 +919,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nJSON written to {args.json}")
     if failures:
         return 1
-    if args.quick or args.no_report or args.server != "moto":
-        print("Not published (a --quick, --no-report or --server local run): docs/benchmarks.md unchanged.")
+    if args.quick or args.no_report or args.server != "local":
+        print("Not published (a --quick, --no-report or --server moto run): docs/benchmarks.md unchanged.")
         return 0
     return publish(args.json)
+
+
+def pydynox_build(python: str) -> str:
+    """Which build of this repository's pydynox the run measured: the editable development build of
+    the repository's environment, or a wheel installed in another venv."""
+    # Not resolved: every venv's python links to the same base interpreter.
+    if os.path.abspath(python) == os.path.abspath(sys.executable):
+        return "the development build (release profile, no LTO)"
+    return f"the wheel installed in {Path(os.path.abspath(python)).parent.parent}"
 
 
 def publish(json_path: Path) -> int:

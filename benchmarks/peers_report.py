@@ -149,6 +149,8 @@ def run_details(payload: dict[str, Any]) -> str:
     spreads = sorted(_spread(r) for r in payload["results"])
     widest = max(payload["results"], key=_spread)
     skipped = "".join(f"\n- Skipped: {note}" for note in payload.get("skipped", []))
+    server = "moto's server" if payload.get("server") == "moto" else "`pydynox local` (one runtime thread)"
+    build = payload.get("pydynox_build", "the development build (release profile, no LTO)")
     return "\n".join(
         [
             f"- Run: {payload['generated_at'][:10]}, `{payload['command']}`, {payload['elapsed_s'] / 60:.0f} "
@@ -156,8 +158,9 @@ def run_details(payload: dict[str, Any]) -> str:
             f"path of the query and the batch write and {payload['conc_reps_per_round']} bursts of gets per "
             f"round: {payload['rounds'] * payload['reps_per_round']} samples per query and batch row, "
             f"{payload['rounds'] * payload['conc_reps_per_round']} per gets row.",
-            f"- Machine: {cpu}{memory}, {machine['platform']}; CPython {', '.join(pythons)}; moto's server "
-            "on the same machine, in its own process.",
+            f"- Machine: {cpu}{memory}, {machine['platform']}; CPython {', '.join(pythons)}; {server} on "
+            "the same machine, in its own process.",
+            f"- This repository's pydynox: {build}.",
             f"- Versions: {'; '.join(versions)}.",
             f"- Data: {dataset['items']} items of {dataset['item_size_bytes_max']} bytes by DynamoDB's "
             f"accounting ({dataset['item_typed_json_bytes']} bytes of typed JSON each), "

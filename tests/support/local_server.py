@@ -3,6 +3,7 @@ server, and for benchmarks that must not share a process with the server)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -16,11 +17,15 @@ __all__ = ["local_process"]
 
 
 @contextmanager
-def local_process(*args: str, start_timeout: float = 20.0) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Starts ``pydynox local --port P *args``; yields the process and its URL; kills it afterwards."""
+def local_process(
+    *args: str, start_timeout: float = 20.0, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Starts ``pydynox local --port P *args`` (with ``env`` added to the environment); yields the
+    process and its URL; kills it afterwards."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "pydynox.cli", "local", "--port", str(port), *args],
+        env={**os.environ, **env} if env else None,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
