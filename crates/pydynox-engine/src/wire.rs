@@ -675,6 +675,11 @@ pub fn read_request(body: &[u8]) -> Result<Lazy<'_>> {
         .lazy(LazySeed::Structure)
         .and_then(|lazy| reader.end().map(|_| lazy))
         .map_err(|_| malformed())?;
+    object_only(lazy)
+}
+
+/// A request body is a JSON object; any other document is refused.
+fn object_only(lazy: Lazy<'_>) -> Result<Lazy<'_>> {
     match lazy {
         Lazy::Object(_) => Ok(lazy),
         _ => Err(Error::serialization(
@@ -694,12 +699,7 @@ fn read_request_with_serde(body: &[u8]) -> Result<Lazy<'_>> {
         .deserialize(&mut de)
         .and_then(|lazy| de.end().map(|_| lazy))
         .map_err(|_| malformed())?;
-    match lazy {
-        Lazy::Object(_) => Ok(lazy),
-        _ => Err(Error::serialization(
-            "The request body must be a JSON object",
-        )),
-    }
+    object_only(lazy)
 }
 
 #[derive(Clone, Copy)]

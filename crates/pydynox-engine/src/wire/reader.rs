@@ -93,12 +93,17 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// Steps over the `}` or `]` that ends the container `open` entered, giving its depth back.
+    fn close(&mut self) {
+        self.at += 1;
+        self.room += 1;
+    }
+
     /// The members of the object that starts here, each handed to `member` with its name.
     fn object(&mut self, mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Read<()>) -> Read<()> {
         self.open()?;
         if self.next_token() == Some(b'}') {
-            self.at += 1;
-            self.room += 1;
+            self.close();
             return Ok(());
         }
         loop {
@@ -111,8 +116,7 @@ impl<'a> Reader<'a> {
             match self.next_token() {
                 Some(b',') => self.at += 1,
                 Some(b'}') => {
-                    self.at += 1;
-                    self.room += 1;
+                    self.close();
                     return Ok(());
                 }
                 _ => return Err(Malformed),
@@ -124,8 +128,7 @@ impl<'a> Reader<'a> {
     fn list(&mut self, mut element: impl FnMut(&mut Self) -> Read<()>) -> Read<()> {
         self.open()?;
         if self.next_token() == Some(b']') {
-            self.at += 1;
-            self.room += 1;
+            self.close();
             return Ok(());
         }
         loop {
@@ -133,8 +136,7 @@ impl<'a> Reader<'a> {
             match self.next_token() {
                 Some(b',') => self.at += 1,
                 Some(b']') => {
-                    self.at += 1;
-                    self.room += 1;
+                    self.close();
                     return Ok(());
                 }
                 _ => return Err(Malformed),
