@@ -4,9 +4,8 @@
 //!
 //! The SDK still reads the rest of the body (counts, LastEvaluatedKey, capacity), and every error
 //! response whole: only a 2xx body holding the member as a JSON array (or object, for one item) is
-//! touched. The body is cut
-//! while the SDK reads it (a wrapping body), so its timeouts, stalled-stream protection and retries
-//! apply as they do to any response.
+//! touched. The body is cut while the SDK reads it (a wrapping body), so its timeouts,
+//! stalled-stream protection and retries apply as they do to any response.
 //!
 //! The other way round, [`OwnBody`] sends a request body pydynox wrote itself.
 
