@@ -63,14 +63,9 @@ impl Capture {
     }
 
     fn keep(&self, body: Bytes) -> Bytes {
-        let open = if self.single { b'{' } else { b'[' };
-        match split_member(&body, self.member, open) {
-            Some((rest, value)) => {
-                *self.slot.lock() = Some(if self.single {
-                    WireItems::one(body, value)
-                } else {
-                    WireItems::new(body, value)
-                });
+        match split_member(&body, self.member, self.single) {
+            Some((rest, items)) => {
+                *self.slot.lock() = Some(items);
                 Bytes::from(rest)
             }
             None => body,

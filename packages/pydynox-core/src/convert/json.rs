@@ -8,6 +8,7 @@
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::swar::{self, HIGHS, ONES};
 use super::{Item, SetValues, Sink};
 
 /// Writes DynamoDB JSON into `out`.
@@ -169,18 +170,11 @@ impl Sink for JsonSink {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
 /// Whether any of the eight bytes is a control character, '"' or '\\' (exact, not a heuristic: the
 /// classic "has a byte less than n" and "has a zero byte" word tricks).
 fn word_needs_escape(w: u64) -> bool {
-    let control = w.wrapping_sub(ONES * 0x20) & !w;
-    let q = w ^ (ONES * u64::from(b'"'));
-    let quote = q.wrapping_sub(ONES) & !q;
-    let b = w ^ (ONES * u64::from(b'\\'));
-    let backslash = b.wrapping_sub(ONES) & !b;
-    (control | quote | backslash) & HIGHS != 0
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    control | swar::eq(w, b'"') | swar::eq(w, b'\\') != 0
 }
 
 /// What a byte becomes inside a JSON string.
@@ -215,10 +209,8 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(word) = bytes.get(i..i + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            if !word_needs_escape(u64::from_le_bytes(w)) {
+        if let Some(word) = swar::word_at(bytes, i) {
+            if !word_needs_escape(word) {
                 i += 8;
                 continue;
             }

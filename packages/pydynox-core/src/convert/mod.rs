@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod number;
+mod swar;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -281,6 +282,23 @@ fn sequence<'py, S: Sink>(
     Ok(sink.list_close(list))
 }
 
+fn string<S: Sink>(s: &Bound<'_, PyString>, sink: &mut S) -> Result<S::Value, ConvertError> {
+    let s = s
+        .to_str()
+        .map_err(|e| ConvertError::value_error(e.to_string()))?;
+    Ok(sink.string(s))
+}
+
+fn map<S: Sink>(
+    d: &Bound<'_, PyDict>,
+    depth: usize,
+    sink: &mut S,
+) -> Result<S::Value, ConvertError> {
+    let mut map = sink.map_open(d.len());
+    dict_entries(d, depth, sink, &mut map)?;
+    Ok(sink.map_close(map))
+}
+
 fn convert<S: Sink>(
     obj: &Bound<'_, PyAny>,
     depth: usize,
@@ -291,11 +309,25 @@ fn convert<S: Sink>(
             "nested more than {MAX_DEPTH} levels deep (DynamoDB's limit), or a container contains itself"
         )));
     }
+    // The exact built-in types first, one type-pointer comparison each: nearly every value is one.
+    // Subclasses (a str Enum, an OrderedDict...) and the rarer types take the checks after.
+    if let Ok(s) = obj.cast_exact::<PyString>() {
+        return string(s, sink);
+    }
+    if let Ok(d) = obj.cast_exact::<PyDict>() {
+        return map(d, depth, sink);
+    }
+    if let Ok(i) = obj.cast_exact::<PyInt>() {
+        return Ok(sink.number(int_to_n(i)?));
+    }
+    if let Ok(l) = obj.cast_exact::<PyList>() {
+        return sequence(l.iter(), l.len(), depth, sink);
+    }
+    if is_exact_decimal(obj)? {
+        return Ok(sink.number(decimal_to_n(obj)?));
+    }
     if let Ok(s) = obj.cast::<PyString>() {
-        let s = s
-            .to_str()
-            .map_err(|e| ConvertError::value_error(e.to_string()))?;
-        return Ok(sink.string(s));
+        return string(s, sink);
     }
     // bool before int: bool is an int subclass in Python.
     if let Ok(b) = obj.cast::<PyBool>() {
@@ -305,9 +337,7 @@ fn convert<S: Sink>(
         return Ok(sink.number(int_to_n(i)?));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
-        let mut map = sink.map_open(d.len());
-        dict_entries(d, depth, sink, &mut map)?;
-        return Ok(sink.map_close(map));
+        return map(d, depth, sink);
     }
     if let Ok(l) = obj.cast::<PyList>() {
         return sequence(l.iter(), l.len(), depth, sink);
@@ -347,6 +377,11 @@ fn convert<S: Sink>(
         type_name(obj)
     )))
 }
+fn is_exact_decimal(obj: &Bound<'_, PyAny>) -> Result<bool, ConvertError> {
+    let dec = decimal_type(obj.py()).map_err(|e| ConvertError::value_error(e.to_string()))?;
+    Ok(obj.get_type_ptr() == dec.as_type_ptr())
+}
+
 pub(crate) fn is_decimal(obj: &Bound<'_, PyAny>) -> Result<bool, ConvertError> {
     let dec = decimal_type(obj.py()).map_err(|e| ConvertError::value_error(e.to_string()))?;
     obj.is_instance(dec)
@@ -544,6 +579,9 @@ static INT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 pub fn n_to_py<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     if let Some(v) = number::small_int(text) {
         return Ok(v.into_pyobject(py)?.into_any());
+    }
+    if number::is_plain_fraction(text) {
+        return decimal_type(py)?.call1((text,));
     }
     let d = number::decompose(text)
         .map_err(|e| PyValueError::new_err(format!("DynamoDB returned {e}")))?;

@@ -123,6 +123,10 @@ pub fn decompose(text: &str) -> Result<Decomposed, NumberError> {
 
 /// Checks DynamoDB's precision and range limits and renders plain decimal text without an exponent.
 pub fn canonical(text: &str) -> Result<String, NumberError> {
+    // At most 38 digits in all (with the point, 39 bytes): within every limit, and already plain.
+    if text.len() <= MAX_SIGNIFICANT_DIGITS + 1 && is_plain_fraction(text) {
+        return Ok(text.to_owned());
+    }
     let d = decompose(text)?;
     check_limits(&d)?;
     Ok(render_plain(&d))
@@ -178,9 +182,75 @@ pub fn small_int(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
+/// Whether `text` already is the plain form [`render_plain`] gives a number that is not integral:
+/// an optional minus, an integer part without leading zeros (or "0"), a point, and fraction digits
+/// that do not end in zero. DynamoDB sends most decimals this way; they need no rewriting.
+pub fn is_plain_fraction(text: &str) -> bool {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let Some((int, frac)) = body.split_once('.') else {
+        return false;
+    };
+    let int_ok = int == "0"
+        || (int
+            .as_bytes()
+            .first()
+            .is_some_and(|b| (b'1'..=b'9').contains(b))
+            && int.bytes().all(|b| b.is_ascii_digit()));
+    int_ok
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && frac.as_bytes().last().is_some_and(|&b| b != b'0')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_fraction_is_what_render_plain_gives() {
+        let plain = [
+            "0.5",
+            "-0.5",
+            "1.25",
+            "1000.42",
+            "0.001",
+            "-12.3400001",
+            "38.7223",
+        ];
+        let not = [
+            "0.50", "1.0", "01.5", "00.5", "-0.0", "1.", ".5", "1e-2", "1.5E1", "+1.5", "12", "-",
+            "1.2.3", "1._5", "",
+        ];
+        for text in plain {
+            assert!(is_plain_fraction(text), "{text}");
+            let d = decompose(text).unwrap();
+            assert!(!d.is_integral());
+            assert_eq!(render_plain(&d), text);
+        }
+        for text in not {
+            assert!(!is_plain_fraction(text), "{text}");
+        }
+        // The shortcut in `canonical` agrees with the long way, up to its 39 bytes and past them.
+        for text in plain.iter().copied().chain([
+            "0.00000000000000000000000000000000000001",
+            "1234567890123456789012345678901234567.8",
+            "-123456789012345678901234567890123456.78",
+            "12345678901234567890123456789012345678.9",
+        ]) {
+            let long_way =
+                decompose(text).and_then(|d| check_limits(&d).map(|()| render_plain(&d)));
+            assert_eq!(canonical(text), long_way, "{text}");
+        }
+        // Every plain fraction up to two digits on each side renders as itself.
+        for int in ["0", "1", "9", "10", "99"] {
+            for frac in 0..100 {
+                for text in [format!("{int}.{frac}"), format!("-{int}.{frac:02}")] {
+                    if is_plain_fraction(&text) {
+                        assert_eq!(render_plain(&decompose(&text).unwrap()), text);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn plain_forms() {

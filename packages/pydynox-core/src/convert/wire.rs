@@ -24,6 +24,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PySet, PyString};
 
 use super::number::small_int;
+use super::swar;
 use super::{n_to_py, Item};
 
 /// DynamoDB's own nesting limit is 32; a deeper document is malformed, and refusing it keeps the
@@ -609,21 +610,23 @@ impl From<ReadError> for PyErr {
 /// Where the string whose text starts at `from` ends: its closing quote or its first backslash.
 #[inline]
 fn string_end(b: &[u8], from: usize) -> Option<usize> {
-    let rest = b.get(from..)?;
-    // Most strings are short: look at a few bytes directly before paying for a vector search.
-    for (i, &c) in rest.iter().take(16).enumerate() {
-        if c == b'"' || c == b'\\' {
-            return Some(from + i);
-        }
+    // Most strings are short: a few words before paying for a vector search.
+    let near = b.len().min(from + 32);
+    let quote_or_backslash = |w| swar::eq(w, b'"') | swar::eq(w, b'\\');
+    match swar::find(&b[..near], from, quote_or_backslash, |c| {
+        c == b'"' || c == b'\\'
+    }) {
+        Some(i) => Some(i),
+        None => memchr::memchr2(b'"', b'\\', b.get(near..)?).map(|i| near + i),
     }
-    memchr::memchr2(b'"', b'\\', rest.get(16..)?).map(|i| from + 16 + i)
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, WireError> {
     std::str::from_utf8(bytes).map_err(|e| WireError(format!("invalid UTF-8: {e}")))
 }
 
-/// The items of a response, as the bytes the server sent.
+/// The items of a response, as the bytes the server sent. Only [`split_member`] makes them, from a
+/// body it checked to be UTF-8: reading them does not check again.
 #[derive(Clone, Debug)]
 pub struct WireItems {
     body: bytes::Bytes,
@@ -731,23 +734,6 @@ impl Drop for AttrValue<'_, '_> {
 }
 
 impl WireItems {
-    pub fn new(body: bytes::Bytes, array: Range<usize>) -> Self {
-        WireItems {
-            body,
-            array,
-            single: false,
-            decoded: Vec::new(),
-        }
-    }
-
-    /// The one item at `item` (an object) of a single-item answer.
-    pub fn one(body: bytes::Bytes, item: Range<usize>) -> Self {
-        WireItems {
-            single: true,
-            ..WireItems::new(body, item)
-        }
-    }
-
     /// Sets the decoded attributes of each item, in order (see the field).
     pub fn set_decoded(&mut self, decoded: Vec<Item>) {
         self.decoded = decoded;
@@ -764,7 +750,10 @@ impl WireItems {
         mut each: impl FnMut(&mut ItemReader<'_, 'a>) -> Result<(), ReadError>,
     ) -> Result<(), ReadError> {
         let bytes = self.body.get(self.array.clone()).unwrap_or_default();
-        let mut r = Reader::new(utf8(bytes)?);
+        // SAFETY: `split_member`, the only maker of `WireItems`, checked that the whole body is
+        // UTF-8, and `array` starts and ends at ASCII brackets, so it cuts no character.
+        let text = unsafe { std::str::from_utf8_unchecked(bytes) };
+        let mut r = Reader::new(text);
         let mut one = |r: &mut Reader<'a>| {
             r.peek();
             let start = r.pos;
@@ -794,11 +783,12 @@ pub fn parse_item(bytes: &[u8]) -> Result<Item, ReadError> {
     Ok(item)
 }
 
-/// Finds the top-level member `name` of a JSON object, whose value opens with `open` (`[` for an
-/// array, `{` for an object), and returns the object without it, plus the byte range of the value.
-/// None when the body is not an object holding that member as such a value: the caller then lets
-/// the SDK read the body as it is.
-pub fn split_member(body: &[u8], name: &str, open: u8) -> Option<(Vec<u8>, Range<usize>)> {
+/// Finds the top-level member `name` of a JSON object, whose value is an array of items (or, when
+/// `single`, one item: an object), and returns the object without it, plus the items. None when
+/// the body is not UTF-8, or not an object holding that member as such a value: the caller then
+/// lets the SDK read the body as it is.
+pub fn split_member(body: &bytes::Bytes, name: &str, single: bool) -> Option<(Vec<u8>, WireItems)> {
+    let open = if single { b'{' } else { b'[' };
     let text = std::str::from_utf8(body).ok()?;
     let mut r = Reader::new(text);
     if !r.open(b'{', b'}').ok()? {
@@ -830,7 +820,13 @@ pub fn split_member(body: &[u8], name: &str, open: u8) -> Option<(Vec<u8>, Range
             let mut rest = Vec::with_capacity(body.len() - (cut.end - cut.start));
             rest.extend_from_slice(&body[..cut.start]);
             rest.extend_from_slice(&body[cut.end..]);
-            return Some((rest, value_start..value_end));
+            let items = WireItems {
+                body: body.clone(),
+                array: value_start..value_end,
+                single,
+                decoded: Vec::new(),
+            };
+            return Some((rest, items));
         }
         match next {
             Some(b',') => {
@@ -908,6 +904,7 @@ impl Hasher for NameHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         let mut h = self.0 ^ 0xcbf2_9ce4_8422_2325;
         for &b in bytes {
@@ -1061,9 +1058,9 @@ mod tests {
             (br#"{"Items":[{"a":{"S":"x"}}]}"#, br#"{}"#),
         ];
         for (body, rest) in cases {
-            let (got, range) = split_member(body, "Items", b'[').unwrap();
+            let (got, items) =
+                split_member(&bytes::Bytes::copy_from_slice(body), "Items", false).unwrap();
             assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(rest));
-            let items = WireItems::new(bytes::Bytes::copy_from_slice(body), range);
             let mut seen = Vec::new();
             let ok = items.each_item(|item| {
                 assert_eq!(item.peek_string("a").as_deref(), Some("x"));
@@ -1080,9 +1077,8 @@ mod tests {
         // GetItem's one item is an object member.
         let body =
             br#"{"ConsumedCapacity":{"CapacityUnits":0.5},"Item":{"a":{"S":"x"},"n":{"N":"1"}}}"#;
-        let (rest, range) = split_member(body, "Item", b'{').unwrap();
+        let (rest, one) = split_member(&bytes::Bytes::copy_from_slice(body), "Item", true).unwrap();
         assert_eq!(rest, br#"{"ConsumedCapacity":{"CapacityUnits":0.5}}"#);
-        let one = WireItems::one(bytes::Bytes::copy_from_slice(body), range);
         let mut items = 0;
         let ok = one.each_item(|item| {
             items += 1;
@@ -1092,9 +1088,13 @@ mod tests {
         });
         assert!(ok.is_ok());
         assert_eq!(items, 1);
-        assert!(split_member(br#"{"Item":[]}"#, "Item", b'{').is_none());
-        assert!(split_member(br#"{"Count":0}"#, "Items", b'[').is_none());
-        assert!(split_member(br#"{"Items":{}}"#, "Items", b'[').is_none());
-        assert!(split_member(b"not json", "Items", b'[').is_none());
+        let split = |body: &'static [u8], name: &str, single: bool| {
+            split_member(&bytes::Bytes::from_static(body), name, single)
+        };
+        assert!(split(br#"{"Item":[]}"#, "Item", true).is_none());
+        assert!(split(br#"{"Count":0}"#, "Items", false).is_none());
+        assert!(split(br#"{"Items":{}}"#, "Items", false).is_none());
+        assert!(split(b"not json", "Items", false).is_none());
+        assert!(split(b"{\"Items\":[{\"a\":{\"S\":\"\xff\"}}]}", "Items", false).is_none());
     }
 }

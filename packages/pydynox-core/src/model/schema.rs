@@ -297,6 +297,10 @@ pub struct ModelSchema {
     /// The compressed and encrypted attributes, shared with the snapshots and sealed values that
     /// operations encode.
     pub codecs: Option<Arc<ItemCodecs>>,
+    /// Every field's Python name mapped to None, in field order: a loaded instance's `__dict__`
+    /// starts as a copy of it, sized once, instead of growing one insertion at a time. Never
+    /// handed out or changed.
+    dict_template: Py<PyDict>,
 }
 
 type FieldSpec = (
@@ -390,8 +394,13 @@ impl ModelSchema {
                 db_name_str: db,
             });
         }
+        let dict_template = PyDict::new(py);
+        for f in &compiled {
+            dict_template.set_item(f.py_name.bind(py), py.None())?;
+        }
         Ok(ModelSchema {
             cls: cls.unbind(),
+            dict_template: dict_template.unbind(),
             fields: Arc::new(compiled),
             by_db_name: Arc::new(by_db_name),
             apply_defaults: true,
@@ -449,6 +458,7 @@ impl ModelSchema {
             reserved: Arc::clone(&self.reserved),
             subclasses: Arc::clone(&self.subclasses),
             codecs: self.codecs.clone(),
+            dict_template: self.dict_template.clone_ref(py),
         }
     }
 
@@ -771,7 +781,7 @@ impl ModelSchema {
                 .map(Bound::unbind)
         })?;
         let obj = object_new.bind(py).call1((self.cls.bind(py),))?;
-        let values = PyDict::new(py);
+        let values = self.dict_template.bind(py).copy()?;
         let fields_set = if self.pydantic {
             Some(PySet::empty(py)?)
         } else {
@@ -787,7 +797,7 @@ impl ModelSchema {
                 }
                 None => match &f.default {
                     Some(factory) if defaults => factory.bind(py).call0()?,
-                    _ => py.None().into_bound(py),
+                    _ => continue, // the template's None
                 },
             };
             values.set_item(f.py_name.bind(py), value)?;
@@ -812,7 +822,7 @@ impl ModelSchema {
         obj: Bound<'py, PyAny>,
         snapshot: Snapshot,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let snapshot = Bound::new(py, snapshot)?;
+        let snapshot = snapshot.into_untracked_py(py)?;
         if !self.pydantic {
             set_raw(&obj, intern!(py, "_pydynox_snapshot"), snapshot.as_any())?;
             return Ok(obj);

@@ -75,6 +75,18 @@ impl Snapshot {
         Ok(self.item.get_or_init(|| item))
     }
 
+    /// The snapshot as a Python object that the cyclic garbage collector does not track. A loaded
+    /// page makes one per item, and the collection that follows the page would walk each of them;
+    /// a snapshot holds no Python references, so it can never be part of a cycle.
+    pub fn into_untracked_py(self, py: Python<'_>) -> PyResult<Bound<'_, Snapshot>> {
+        let obj = Bound::new(py, self)?;
+        // SAFETY: `obj` is a live object created just above, and the GIL is held. Untracking an
+        // object that references no other Python object cannot hide a cycle from the collector, and
+        // the object's deallocation untracks it only if it is still tracked.
+        unsafe { pyo3::ffi::PyObject_GC_UnTrack(obj.as_ptr().cast()) };
+        Ok(obj)
+    }
+
     /// Whether compressed or encrypted attributes are encoded when the item is written.
     pub fn needs_encoding(&self) -> bool {
         self.codecs.is_some()
