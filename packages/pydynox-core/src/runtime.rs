@@ -180,8 +180,8 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(250);
 
 pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    F: Future<Output = T> + Send,
-    T: Send,
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
 {
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(PyRuntimeError::new_err(
@@ -190,15 +190,23 @@ where
     }
     let rt = runtime()?;
     py.detach(|| {
+        // The operation runs on a runtime thread, as an async call's does, so the responses to its
+        // requests wake that thread; this one waits for the result alone. Polled here instead, a
+        // batch of forty requests woke this thread forty times, each a switch between threads.
+        // Dropped (Ctrl-C), the guard aborts the operation.
+        let mut task = AbortOnDrop(rt.spawn(fut));
         rt.block_on(async move {
             // Off the main thread check_signals() is a no-op, so one loop serves every thread.
             // Every check wakes a runtime thread and this one (on a virtual machine, about a
             // hundred microseconds of CPU each): a quarter of a second keeps Ctrl-C prompt without
             // making a long wait cost much more than a short one.
-            tokio::pin!(fut);
             loop {
                 tokio::select! {
-                    out = &mut fut => return Ok(out),
+                    out = &mut task.0 => {
+                        return out.map_err(|e| {
+                            PyRuntimeError::new_err(format!("the pydynox operation failed: {e}"))
+                        });
+                    }
                     _ = tokio::time::sleep(SIGNAL_CHECK) => {
                         if !SHUTTING_DOWN.load(Ordering::SeqCst) {
                             Python::attach(|py| py.check_signals())?;
@@ -208,6 +216,15 @@ where
             }
         })
     })
+}
+
+/// Aborts the task when dropped (a no-op once it has finished).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Whether `name` is in `sys.modules` (already imported), without importing it.
