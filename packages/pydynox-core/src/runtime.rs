@@ -203,8 +203,10 @@ where
             loop {
                 tokio::select! {
                     out = &mut task.0 => {
-                        return out.map_err(|e| {
-                            PyRuntimeError::new_err(format!("the pydynox operation failed: {e}"))
+                        // A panic reads as it does for an async call; nothing else cancels the task.
+                        return out.map_err(|e| match e.try_into_panic() {
+                            Ok(panic) => panic_to_pyerr(panic),
+                            Err(e) => PyRuntimeError::new_err(format!("the pydynox operation stopped: {e}")),
                         });
                     }
                     _ = tokio::time::sleep(SIGNAL_CHECK) => {

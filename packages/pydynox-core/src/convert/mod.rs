@@ -377,13 +377,17 @@ fn convert<S: Sink>(
         type_name(obj)
     )))
 }
+
+fn decimal_for<'py>(obj: &Bound<'py, PyAny>) -> Result<&'py Bound<'py, PyType>, ConvertError> {
+    decimal_type(obj.py()).map_err(|e| ConvertError::value_error(e.to_string()))
+}
+
 fn is_exact_decimal(obj: &Bound<'_, PyAny>) -> Result<bool, ConvertError> {
-    let dec = decimal_type(obj.py()).map_err(|e| ConvertError::value_error(e.to_string()))?;
-    Ok(obj.get_type_ptr() == dec.as_type_ptr())
+    Ok(obj.get_type_ptr() == decimal_for(obj)?.as_type_ptr())
 }
 
 pub(crate) fn is_decimal(obj: &Bound<'_, PyAny>) -> Result<bool, ConvertError> {
-    let dec = decimal_type(obj.py()).map_err(|e| ConvertError::value_error(e.to_string()))?;
+    let dec = decimal_for(obj)?;
     obj.is_instance(dec)
         .map_err(|e| ConvertError::value_error(e.to_string()))
 }

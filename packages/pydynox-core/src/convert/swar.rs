@@ -33,14 +33,10 @@ pub fn first(mask: u64) -> usize {
 }
 
 /// The position of the first byte of `b[from..]` for which `mask` flags something, else None.
-/// Words are read while eight bytes remain; `tail` decides the last few.
+/// Words are read while eight bytes remain; the last few go through `mask` one by one, each as the
+/// lowest byte of a word (the byte `mask` is exact about).
 #[inline]
-pub fn find(
-    b: &[u8],
-    mut from: usize,
-    mask: impl Fn(u64) -> u64,
-    tail: impl Fn(u8) -> bool,
-) -> Option<usize> {
+pub fn find(b: &[u8], mut from: usize, mask: impl Fn(u64) -> u64) -> Option<usize> {
     while let Some(w) = word_at(b, from) {
         let m = mask(w);
         if m != 0 {
@@ -48,9 +44,9 @@ pub fn find(
         }
         from += 8;
     }
-    b.get(from..)?
-        .iter()
-        .position(|&c| tail(c))
+    let tail = b.get(from..)?;
+    tail.iter()
+        .position(|&c| mask(u64::from(c)) & 0x80 != 0)
         .map(|i| from + i)
 }
 
@@ -61,7 +57,7 @@ mod tests {
     #[test]
     fn finds_the_first_match_in_every_position() {
         let quote_or_backslash = |w| eq(w, b'"') | eq(w, b'\\');
-        let is = |c: u8| c == b'"' || c == b'\\';
+        let is = |c: &u8| *c == b'"' || *c == b'\\';
         for len in 0..40 {
             for at in 0..len {
                 for c in [b'"', b'\\'] {
@@ -72,13 +68,13 @@ mod tests {
                         if at + 1 < len {
                             b[at + 1] = b'"';
                         }
-                        let expect = b.iter().position(|&x| is(x));
-                        assert_eq!(find(&b, 0, quote_or_backslash, is), expect, "{b:?}");
+                        let expect = b.iter().position(is);
+                        assert_eq!(find(&b, 0, quote_or_backslash), expect, "{b:?}");
                     }
                 }
             }
-            assert_eq!(find(&vec![b'x'; len], 0, quote_or_backslash, is), None);
+            assert_eq!(find(&vec![b'x'; len], 0, quote_or_backslash), None);
         }
-        assert_eq!(find(b"ab", 5, quote_or_backslash, is), None);
+        assert_eq!(find(b"ab", 5, quote_or_backslash), None);
     }
 }

@@ -613,9 +613,7 @@ fn string_end(b: &[u8], from: usize) -> Option<usize> {
     // Most strings are short: a few words before paying for a vector search.
     let near = b.len().min(from + 32);
     let quote_or_backslash = |w| swar::eq(w, b'"') | swar::eq(w, b'\\');
-    match swar::find(&b[..near], from, quote_or_backslash, |c| {
-        c == b'"' || c == b'\\'
-    }) {
+    match swar::find(&b[..near], from, quote_or_backslash) {
         Some(i) => Some(i),
         None => memchr::memchr2(b'"', b'\\', b.get(near..)?).map(|i| near + i),
     }
