@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod number;
+mod skim;
 mod swar;
 pub mod wire;
 

@@ -24,6 +24,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PySet, PyString};
 
 use super::number::small_int;
+use super::skim;
 use super::swar;
 use super::{n_to_py, Item};
 
@@ -295,37 +296,13 @@ impl<'a> Reader<'a> {
     /// Steps over one array or object by matching brackets outside strings, without reading what
     /// is inside: the item list of a page is skipped this way before the items are read properly.
     fn skip_container(&mut self) -> Result<(), WireError> {
-        let b = self.bytes();
-        let mut depth = 0usize;
-        let mut i = self.pos;
-        while let Some(&c) = b.get(i) {
-            i += 1;
-            match c {
-                b'"' => loop {
-                    match string_end(b, i) {
-                        Some(end) if b[end] == b'"' => {
-                            i = end + 1;
-                            break;
-                        }
-                        Some(backslash) => i = backslash + 2,
-                        None => return self.fail("unterminated string"),
-                    }
-                },
-                b'[' | b'{' => depth += 1,
-                b']' | b'}' => {
-                    depth = match depth.checked_sub(1) {
-                        Some(d) => d,
-                        None => return self.fail("unbalanced brackets"),
-                    };
-                    if depth == 0 {
-                        self.pos = i;
-                        return Ok(());
-                    }
-                }
-                _ => {}
+        match skim::container_end(self.bytes(), self.pos) {
+            Ok(end) => {
+                self.pos = end;
+                Ok(())
             }
+            Err(e) => self.fail(e.message()),
         }
-        self.fail("unterminated array or object")
     }
 
     /// Any JSON value, skipped (members of the response the caller does not read).
@@ -382,6 +359,10 @@ impl<'a> Reader<'a> {
     fn tag(&mut self, depth: usize) -> Result<Tag, WireError> {
         if depth > MAX_DEPTH {
             return self.fail("nested too deeply");
+        }
+        if let Some((tag, len)) = swar::word_at(self.bytes(), self.pos).and_then(compact_tag) {
+            self.pos += len;
+            return Ok(tag);
         }
         self.eat(b'{')?;
         self.eat(b'"')?;
@@ -605,6 +586,53 @@ impl From<ReadError> for PyErr {
             ReadError::Py(p) => p,
         }
     }
+}
+
+/// The eight bytes of `text` (zero-padded) as a little-endian word, as `swar::word_at` reads them.
+const fn word(text: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < text.len() {
+        w |= (text[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+/// A type opening `{"<type>":` written without spaces, as servers send it, at the start of the word
+/// `w`: the type and the opening's length. None sends the caller the long way.
+#[inline]
+fn compact_tag(w: u64) -> Option<(Tag, usize)> {
+    const FIVE: u64 = (1 << 40) - 1;
+    const SIX: u64 = (1 << 48) - 1;
+    const S: u64 = word(b"{\"S\":");
+    const N: u64 = word(b"{\"N\":");
+    const B: u64 = word(b"{\"B\":");
+    const M: u64 = word(b"{\"M\":");
+    const L: u64 = word(b"{\"L\":");
+    const SS: u64 = word(b"{\"SS\":");
+    const NS: u64 = word(b"{\"NS\":");
+    const BS: u64 = word(b"{\"BS\":");
+    const BOOL: u64 = word(b"{\"BOOL\":");
+    const NULL: u64 = word(b"{\"NULL\":");
+    let tag = match w & FIVE {
+        S => Tag::S,
+        N => Tag::N,
+        B => Tag::B,
+        M => Tag::M,
+        L => Tag::L,
+        _ => {
+            return match (w & SIX, w) {
+                (SS, _) => Some((Tag::Ss, 6)),
+                (NS, _) => Some((Tag::Ns, 6)),
+                (BS, _) => Some((Tag::Bs, 6)),
+                (_, BOOL) => Some((Tag::Bool, 8)),
+                (_, NULL) => Some((Tag::Null, 8)),
+                _ => None,
+            }
+        }
+    };
+    Some((tag, 5))
 }
 
 /// Where the string whose text starts at `from` ends: its closing quote or its first backslash.
@@ -900,13 +928,42 @@ struct NameHasher(u64);
 
 impl Hasher for NameHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The multiplications leave their entropy in the high bits; the table indexes by the low.
+        self.0 ^ (self.0 >> 29)
     }
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0 ^ 0xcbf2_9ce4_8422_2325;
-        for &b in bytes {
-            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        // A few words that together cover every byte (overlapping where the text is not a multiple
+        // of their size), mixed with the length: no byte is left out, so texts that differ hash
+        // apart as well as a byte-by-byte hash would make them, at a fraction of its cost.
+        let len = bytes.len();
+        let mix = |h: u64, w: u64| (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut h = mix(self.0, len as u64);
+        match len {
+            0 => {}
+            1..=3 => {
+                let w = u64::from(bytes[0])
+                    | u64::from(bytes[len / 2]) << 8
+                    | u64::from(bytes[len - 1]) << 16;
+                h = mix(h, w);
+            }
+            4..=8 => {
+                let four = |at: usize| {
+                    let chunk: [u8; 4] = bytes[at..at + 4].try_into().unwrap_or_default();
+                    u64::from(u32::from_le_bytes(chunk))
+                };
+                h = mix(h, four(0) | four(len - 4) << 32);
+            }
+            _ => {
+                let mut at = 0;
+                while let Some(w) = swar::word_at(bytes, at) {
+                    h = mix(h, w);
+                    at += 8;
+                }
+                if at < len {
+                    h = mix(h, swar::word_at(bytes, len - 8).unwrap_or_default());
+                }
+            }
         }
         self.0 = h;
     }
@@ -982,6 +1039,60 @@ mod tests {
             ReadError::Wire(w) => w.to_string(),
             ReadError::Py(p) => p.to_string(),
         })
+    }
+
+    #[test]
+    fn compact_type_openings_are_read_in_one_word() {
+        let types = [
+            ("S", Tag::S),
+            ("N", Tag::N),
+            ("B", Tag::B),
+            ("M", Tag::M),
+            ("L", Tag::L),
+            ("SS", Tag::Ss),
+            ("NS", Tag::Ns),
+            ("BS", Tag::Bs),
+            ("BOOL", Tag::Bool),
+            ("NULL", Tag::Null),
+        ]; // fmt: skip
+        for (name, tag) in types {
+            let opening = format!("{{\"{name}\":\"1\"}}");
+            let w = swar::word_at(opening.as_bytes(), 0).unwrap();
+            assert_eq!(compact_tag(w), Some((tag, name.len() + 4)), "{opening}");
+            // The long way agrees, and is still taken when the opening has spaces.
+            let spaced = format!("{{ \"{name}\" : \"1\"}}");
+            for text in [opening.as_str(), spaced.as_str()] {
+                let mut r = Reader::new(text);
+                assert_eq!(r.tag(0).ok(), Some(tag), "{text}");
+                assert_eq!(text[r.pos..].trim_start(), "\"1\"}");
+            }
+        }
+        for other in [
+            r#"{"SX":"1"}"#,
+            r#"{"S" :"1"}"#,
+            r#"{"BOOLS":"#,
+            r#"["S":"1"]"#,
+        ] {
+            assert_eq!(
+                compact_tag(swar::word_at(other.as_bytes(), 0).unwrap()),
+                None,
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn name_hashes_tell_similar_texts_apart() {
+        use std::hash::BuildHasher;
+        let hasher = BuildHasherDefault::<NameHasher>::default();
+        let mut texts: Vec<String> = (0..20_000)
+            .map(|i| format!("{}.{:02}", i / 100, i % 100))
+            .collect();
+        texts.extend((0..40).map(|n| "a".repeat(n)));
+        texts.extend((0..40).map(|n| format!("{}b{}", "a".repeat(n), "a".repeat(39 - n))));
+        let hashes: std::collections::HashSet<u64> =
+            texts.iter().map(|t| hasher.hash_one(t.as_str())).collect();
+        assert_eq!(hashes.len(), texts.len());
     }
 
     #[test]
