@@ -175,11 +175,23 @@ pub fn render_plain(d: &Decomposed) -> String {
 
 /// A fast check for the common wire form of small integers (`-?[0-9]{1,18}`), which fit an i64.
 pub fn small_int(text: &str) -> Option<i64> {
-    let body = text.strip_prefix('-').unwrap_or(text);
-    if body.is_empty() || body.len() > 18 || !body.bytes().all(|b| b.is_ascii_digit()) {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 18 {
         return None;
     }
-    text.parse().ok()
+    // Eighteen digits stay below i64::MAX, so the sum cannot overflow.
+    let mut value = 0i64;
+    for &c in digits {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + i64::from(digit);
+    }
+    Some(if negative { -value } else { value })
 }
 
 /// Whether `text` already is the plain form [`render_plain`] gives a number that is not integral:
@@ -295,5 +307,36 @@ mod tests {
         assert_eq!(small_int("-123"), Some(-123));
         assert_eq!(small_int("1234567890123456789"), None);
         assert_eq!(small_int("1.5"), None);
+    }
+
+    #[test]
+    fn small_int_agrees_with_parse_where_it_answers() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "42",
+            "007",
+            "999999999999999999",
+            "-999999999999999999",
+            "123456789012345678",
+        ] {
+            assert_eq!(small_int(text), text.parse::<i64>().ok(), "{text}");
+        }
+        // Left to the exact path: not plain digits, or too long to be sure of fitting an i64.
+        for text in [
+            "",
+            "-",
+            "+1",
+            "1e3",
+            "12a",
+            "1 ",
+            "--1",
+            "9999999999999999999",
+            "1.0",
+        ] {
+            assert_eq!(small_int(text), None, "{text}");
+        }
     }
 }

@@ -146,7 +146,7 @@ impl<'a> Reader<'a> {
             self.pos += 1;
             Ok(())
         } else {
-            self.fail(&format!("expected '{}'", c as char))
+            Err(self.expected(&[c]))
         }
     }
 
@@ -162,8 +162,16 @@ impl<'a> Reader<'a> {
                 self.pos += 1;
                 Ok(false)
             }
-            _ => self.fail(&format!("expected ',' or '{}'", close as char)),
+            _ => Err(self.expected(&[b',', close])),
         }
+    }
+
+    // Errors are built out of line, so that the hot readers above stay small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn expected(&self, any_of: &[u8]) -> WireError {
+        let quoted: Vec<String> = any_of.iter().map(|&c| format!("'{}'", c as char)).collect();
+        self.error(&format!("expected {}", quoted.join(" or ")))
     }
 
     /// Opens a `{...}` or `[...]`; false when it is empty (and already closed).
@@ -176,7 +184,25 @@ impl<'a> Reader<'a> {
         Ok(true)
     }
 
+    #[inline]
     fn string(&mut self) -> Result<Cow<'a, str>, WireError> {
+        // The common case in a few instructions: a quote right here, no escapes.
+        let b = self.bytes();
+        if b.get(self.pos) == Some(&b'"') {
+            let start = self.pos + 1;
+            if let Some(end) = string_end(b, start).filter(|&i| b.get(i) == Some(&b'"')) {
+                if let Some(s) = self.text.get(start..end) {
+                    self.pos = end + 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+            }
+        }
+        self.string_the_long_way()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn string_the_long_way(&mut self) -> Result<Cow<'a, str>, WireError> {
         self.eat(b'"')?;
         let start = self.pos;
         match string_end(self.bytes(), start) {
@@ -364,6 +390,12 @@ impl<'a> Reader<'a> {
             self.pos += len;
             return Ok(tag);
         }
+        self.tag_the_long_way()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn tag_the_long_way(&mut self) -> Result<Tag, WireError> {
         self.eat(b'{')?;
         self.eat(b'"')?;
         let b = self.bytes();
