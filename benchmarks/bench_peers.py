@@ -8,7 +8,8 @@ Run from the repository root::
 
 One server (a child process) holds one partition of 1000 items of ~1 KB (the items of bench_client.py):
 ``pydynox local`` (our engine over HTTP, given one runtime thread so that the clients keep the rest of
-the machine) by default, or moto's server with ``--server moto``. Each library runs in its own worker
+the machine; run by the same build of pydynox as the measured client, so the release wheel in the
+published run) by default, or moto's server with ``--server moto``. Each library runs in its own worker
 interpreter, started by this script:
 
 * **pydynox (this repo)**: the interpreter running this script (the repository's development build),
@@ -718,8 +719,9 @@ def main(argv: list[str] | None = None) -> int:
     server_cm: contextlib.AbstractContextManager[Any]
     if args.server == "local":
         # One runtime thread: the server's work per request is microseconds, and on a small machine
-        # a second server thread only competes with the client being measured.
-        server_cm = local_process(env={"PYDYNOX_WORKER_THREADS": "1"})
+        # a second server thread only competes with the client being measured. The server is the
+        # build being measured (the release wheel in the published run): every client shares it.
+        server_cm = local_process(env={"PYDYNOX_WORKER_THREADS": "1"}, python=args.pydynox_python)
     else:
         server_cm = MotoServer()
         if args.json == HERE / "results" / "peers-latest.json":

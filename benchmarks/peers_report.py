@@ -149,7 +149,11 @@ def run_details(payload: dict[str, Any]) -> str:
     spreads = sorted(_spread(r) for r in payload["results"])
     widest = max(payload["results"], key=_spread)
     skipped = "".join(f"\n- Skipped: {note}" for note in payload.get("skipped", []))
-    server = "moto's server" if payload.get("server") == "moto" else "`pydynox local` (one runtime thread)"
+    server = (
+        "moto's server"
+        if payload.get("server") == "moto"
+        else "`pydynox local` (one runtime thread; the same build as this repository's client)"
+    )
     build = payload.get("pydynox_build", "the development build (release profile, no LTO)")
     return "\n".join(
         [

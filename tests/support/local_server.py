@@ -18,13 +18,16 @@ __all__ = ["local_process"]
 
 @contextmanager
 def local_process(
-    *args: str, start_timeout: float = 20.0, env: dict[str, str] | None = None
+    *args: str,
+    start_timeout: float = 20.0,
+    env: dict[str, str] | None = None,
+    python: str | None = None,
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Starts ``pydynox local --port P *args`` (with ``env`` added to the environment); yields the
-    process and its URL; kills it afterwards."""
+    """Starts ``pydynox local --port P *args`` (with ``env`` added to the environment) under
+    ``python`` (default: this interpreter); yields the process and its URL; kills it afterwards."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pydynox.cli", "local", "--port", str(port), *args],
+        [python or sys.executable, "-m", "pydynox.cli", "local", "--port", str(port), *args],
         env={**os.environ, **env} if env else None,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
