@@ -200,12 +200,64 @@ fn escape_of(b: u8) -> Escape {
 }
 
 /// A JSON string: quoted, with '"', '\\' and control characters escaped. Everything else, UTF-8
-/// included, is copied as is; runs with nothing to escape are found eight bytes at a time.
+/// included, is copied as is.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Nearly every string has nothing to escape: checked sixteen or eight bytes at a time, then
+    // copied whole.
+    if needs_escape(bytes) {
+        write_escaped(out, bytes);
+    } else {
+        out.extend_from_slice(bytes);
+    }
+    out.push(b'"');
+}
+
+fn needs_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+            _mm_set1_epi8,
+        };
+        while let Some(chunk) = bytes.get(i..i + 16) {
+            // SAFETY: SSE2 is part of the x86_64 baseline, so every x86_64 CPU runs these; `chunk`
+            // is 16 readable bytes and `loadu` accepts any alignment.
+            let flagged = unsafe {
+                let v = _mm_loadu_si128(chunk.as_ptr().cast());
+                // A byte is a control character when min(byte, 0x1f) is the byte itself.
+                let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+                let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+                let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+                _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash)))
+            };
+            if flagged != 0 {
+                return true;
+            }
+            i += 16;
+        }
+    }
+    while let Some(word) = swar::word_at(bytes, i) {
+        if word_needs_escape(word) {
+            return true;
+        }
+        i += 8;
+    }
+    // The last few bytes, as one word padded with a letter (which needs no escape).
+    let mut tail = [b'a'; 8];
+    for (slot, &b) in tail.iter_mut().zip(&bytes[i..]) {
+        *slot = b;
+    }
+    word_needs_escape(u64::from_le_bytes(tail))
+}
+
+/// The text of a string that has something to escape; runs with nothing to escape are skipped
+/// eight bytes at a time.
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -235,7 +287,6 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         i = end;
     }
     out.extend_from_slice(&bytes[copied..]);
-    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -267,10 +318,13 @@ mod tests {
             let back: String = serde_json::from_str(&written).expect("valid JSON string");
             assert_eq!(back, s, "{written}");
         }
-        // Every single byte value in every position of a word.
+        // Every single byte value in every position of strings shorter than a word, and of
+        // strings made of vectors, words and a tail.
         for b in 0u8..0x80 {
-            for at in 0..10 {
-                let mut s = "abcdefghij".to_owned().into_bytes();
+            for (len, at) in (1..=33).flat_map(|len| (0..len).map(move |at| (len, at))) {
+                let mut s = "abcdefghijklmnopqrstuvwxyz0123456"[..len]
+                    .to_owned()
+                    .into_bytes();
                 s[at] = b;
                 let s = String::from_utf8(s).expect("ASCII");
                 let back: String = serde_json::from_str(&json_str(&s)).expect("valid");

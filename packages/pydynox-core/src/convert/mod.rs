@@ -132,9 +132,11 @@ pub fn py_to_item(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Item> {
 
 /// Converts a `dict[str, Any]` straight into its DynamoDB JSON (`{"name": {"S": "..."}, ...}`),
 /// with the same checks and errors as [`py_to_item`] and without building the SDK's values first.
-pub fn py_to_item_json(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+pub fn py_to_item_json(obj: &Bound<'_, PyAny>, what: &str, capacity: usize) -> PyResult<Vec<u8>> {
     let dict = as_item_dict(obj, what)?;
-    let mut sink = JsonSink::default();
+    let mut sink = JsonSink {
+        out: Vec::with_capacity(capacity),
+    };
     sink.out.push(b'{');
     let mut first = true;
     dict_entries(dict, 0, &mut sink, &mut first).map_err(|e| e.into_pyerr(what))?;
