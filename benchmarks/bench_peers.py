@@ -68,9 +68,13 @@ QUERY = "query"
 BATCH = "batch write"
 GETS = "concurrent gets"
 WORKLOADS = (QUERY, BATCH, GETS)
-WARM_QUERY_LIMIT = 50  # warm-ups run each path on a 50-item page (moto takes ~2 s per 1000-item query)
-# A batch warm-up writes as many items as a timed repetition: a library that writes in parallel opens
-# its connections then, as a long-running program already has, not inside the first timed sample.
+# Warm-ups are as big as a timed repetition. A query warm-up reads the full page: after a 50-item one,
+# the first timed query of a fresh worker still grew the heap and the read buffers to a 1.4 MB page,
+# and took up to 5x the CPU of the fastest in its round (against `pydynox local`; with moto the
+# warm-up costs ~2 s per path).
+# A batch warm-up writes as many items as a repetition: a library that writes in parallel opens its
+# connections then, as a long-running program already has, not inside the first timed sample.
+WARM_QUERY_LIMIT = ITEMS
 WARM_BATCH_ITEMS = ITEMS
 WARM_GETS = 200
 
