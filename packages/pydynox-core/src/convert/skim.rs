@@ -114,17 +114,17 @@ pub fn container_end(b: &[u8], from: usize) -> Result<usize, SkimError> {
     let mut in_string = false;
     let mut escape_carry = false;
     let mut at = from;
+    let mut padded = [b' '; BLOCK];
     while at < b.len() {
-        let block: [u8; BLOCK] = match b.get(at..at + BLOCK) {
-            Some(full) => full.try_into().map_err(|_| SkimError::Unterminated)?,
+        let block: &[u8; BLOCK] = match b.get(at..).and_then(|rest| rest.first_chunk()) {
+            Some(full) => full,
             None => {
                 // The last, short block, padded with spaces: they are neither quotes nor brackets.
-                let mut padded = [b' '; BLOCK];
                 padded[..b.len() - at].copy_from_slice(&b[at..]);
-                padded
+                &padded
             }
         };
-        let m = masks(&block);
+        let m = masks(block);
         let quotes = if m.backslash == 0 && !escape_carry {
             m.quote
         } else {

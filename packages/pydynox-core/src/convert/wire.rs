@@ -1086,7 +1086,7 @@ mod tests {
             ("BS", Tag::Bs),
             ("BOOL", Tag::Bool),
             ("NULL", Tag::Null),
-        ]; // fmt: skip
+        ];
         for (name, tag) in types {
             let opening = format!("{{\"{name}\":\"1\"}}");
             let w = swar::word_at(opening.as_bytes(), 0).unwrap();
