@@ -5,7 +5,7 @@
 pub mod json;
 pub mod number;
 mod skim;
-mod swar;
+pub(crate) mod swar;
 pub mod wire;
 
 use std::collections::HashMap;

@@ -50,6 +50,31 @@ pub fn find(b: &[u8], mut from: usize, mask: impl Fn(u64) -> u64) -> Option<usiz
         .map(|i| from + i)
 }
 
+/// Whether two byte strings are equal, compared in registers for lengths up to 16 (attribute names,
+/// short numbers): a `==` on slices calls `memcmp`, whose call and dispatch cost more than the
+/// comparison at these lengths.
+#[inline]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => {
+            let four = |s: &[u8], at: usize| {
+                s.get(at..at + 4)
+                    .and_then(|c| c.try_into().ok())
+                    .map(u32::from_le_bytes)
+            };
+            four(a, 0) == four(b, 0) && four(a, n - 4) == four(b, n - 4)
+        }
+        8..=16 => word_at(a, 0) == word_at(b, 0) && word_at(a, n - 8) == word_at(b, n - 8),
+        _ => a == b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +101,22 @@ mod tests {
             assert_eq!(find(&vec![b'x'; len], 0, quote_or_backslash), None);
         }
         assert_eq!(find(b"ab", 5, quote_or_backslash), None);
+    }
+
+    #[test]
+    fn same_bytes_agrees_with_slice_equality() {
+        // Every length to 20, against itself and against a copy with one byte changed at each
+        // position: a comparison that skipped a byte would miss that change.
+        for n in 0..=20usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()), "{n}");
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "length {n}, byte {at}");
+            }
+            let longer = [a.as_slice(), b"x"].concat();
+            assert!(!same_bytes(&a, &longer), "{n}");
+        }
     }
 }

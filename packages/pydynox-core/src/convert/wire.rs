@@ -1005,8 +1005,27 @@ impl Hasher for NameHasher {
 /// that are not small ints (`Decimal("38.7223")` costs a parse per item; shared, it costs one per
 /// page). Both are immutable in Python, so sharing them is invisible to callers.
 pub struct PageCache<'a> {
-    names: HashMap<&'a str, Py<PyString>, BuildHasherDefault<NameHasher>>,
-    numbers: HashMap<&'a str, Py<PyAny>, BuildHasherDefault<NameHasher>>,
+    names: HashMap<Text<'a>, Py<PyString>, BuildHasherDefault<NameHasher>>,
+    numbers: HashMap<Text<'a>, Py<PyAny>, BuildHasherDefault<NameHasher>>,
+}
+
+/// A text of the page as a cache key: compared with [`swar::same_bytes`] (no `memcmp` call for the
+/// short texts a page repeats) and hashed as its bytes.
+#[derive(Clone, Copy, Eq)]
+struct Text<'a>(&'a str);
+
+impl PartialEq for Text<'_> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        swar::same_bytes(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl std::hash::Hash for Text<'_> {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write(self.0.as_bytes());
+    }
 }
 
 /// A page with more distinct texts than this is not made of repeating items; stop remembering.
@@ -1025,12 +1044,12 @@ impl<'a> PageCache<'a> {
     pub fn get<'py>(&mut self, py: Python<'py>, name: &Cow<'a, str>) -> Bound<'py, PyString> {
         match name {
             Cow::Borrowed(s) if s.len() <= 64 => {
-                if let Some(p) = self.names.get(s) {
+                if let Some(p) = self.names.get(&Text(s)) {
                     return p.bind(py).clone();
                 }
                 let p = PyString::new(py, s);
                 if self.names.len() < MAX_REMEMBERED {
-                    self.names.insert(s, p.clone().unbind());
+                    self.names.insert(Text(s), p.clone().unbind());
                 }
                 p
             }
@@ -1046,12 +1065,12 @@ impl<'a> PageCache<'a> {
         let Cow::Borrowed(s) = text else {
             return n_to_py(py, text);
         };
-        if let Some(p) = self.numbers.get(s) {
+        if let Some(p) = self.numbers.get(&Text(s)) {
             return Ok(p.bind(py).clone());
         }
         let p = n_to_py(py, s)?;
         if self.numbers.len() < MAX_REMEMBERED {
-            self.numbers.insert(s, p.clone().unbind());
+            self.numbers.insert(Text(s), p.clone().unbind());
         }
         Ok(p)
     }

@@ -16,6 +16,7 @@ use pyo3::{ffi, intern};
 
 use super::snapshot::Snapshot;
 use crate::codec::{EncryptedValue, ItemCodecs, Sealed};
+use crate::convert::swar;
 use crate::convert::wire::{items_to_dicts, GcPause, ItemReader, PageCache, PageItems, Tag};
 use crate::convert::{av_to_py, decimal_type, py_to_item, py_to_value, type_name, Item};
 
@@ -715,7 +716,13 @@ impl ModelSchema {
             let guess = order.get(k).copied().flatten();
             let found = match guess {
                 // (Subclasses of a discriminator hierarchy have other fields: check the bounds.)
-                Some(i) if fields.get(i).is_some_and(|f| f.db_name_str == name) => Some(i),
+                Some(i)
+                    if fields.get(i).is_some_and(|f| {
+                        swar::same_bytes(f.db_name_str.as_bytes(), name.as_bytes())
+                    }) =>
+                {
+                    Some(i)
+                }
                 _ => {
                     let found = schema.by_db_name.get(name.as_ref()).copied();
                     if k < order.len() {
