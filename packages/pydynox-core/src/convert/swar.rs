@@ -105,18 +105,23 @@ mod tests {
 
     #[test]
     fn same_bytes_agrees_with_slice_equality() {
-        // Every length to 20, against itself and against a copy with one byte changed at each
-        // position: a comparison that skipped a byte would miss that change.
+        // Every length to 20, against a copy, against a copy with one byte changed at each position
+        // (a comparison that skipped a byte would miss that change), and against longer and shorter
+        // texts that share a prefix.
         for n in 0..=20usize {
             let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
-            assert!(same_bytes(&a, &a.clone()), "{n}");
-            for at in 0..n {
+            let mut others = vec![a.clone(), [a.as_slice(), b"x"].concat()];
+            others.extend((0..n).map(|at| {
                 let mut b = a.clone();
                 b[at] ^= 0x20;
-                assert!(!same_bytes(&a, &b), "length {n}, byte {at}");
+                b
+            }));
+            if n > 0 {
+                others.push(a[..n - 1].to_vec());
             }
-            let longer = [a.as_slice(), b"x"].concat();
-            assert!(!same_bytes(&a, &longer), "{n}");
+            for b in &others {
+                assert_eq!(same_bytes(&a, b), a == *b, "{a:?} against {b:?}");
+            }
         }
     }
 }
