@@ -18,6 +18,13 @@ pub fn word_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(chunk))
 }
 
+/// The four bytes of `b` from `at` as one little-endian `u32`, if there are four.
+#[inline]
+pub fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    let chunk: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(chunk))
+}
+
 /// Flags (in each byte's high bit) the bytes of `w` equal to `c`; see the module for its one
 /// guarantee.
 #[inline]
@@ -62,14 +69,7 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     match n {
         0 => true,
         1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..=7 => {
-            let four = |s: &[u8], at: usize| {
-                s.get(at..at + 4)
-                    .and_then(|c| c.try_into().ok())
-                    .map(u32::from_le_bytes)
-            };
-            four(a, 0) == four(b, 0) && four(a, n - 4) == four(b, n - 4)
-        }
+        4..=7 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
         8..=16 => word_at(a, 0) == word_at(b, 0) && word_at(a, n - 8) == word_at(b, n - 8),
         _ => a == b,
     }

@@ -980,10 +980,7 @@ impl Hasher for NameHasher {
                 h = mix(h, w);
             }
             4..=8 => {
-                let four = |at: usize| {
-                    let chunk: [u8; 4] = bytes[at..at + 4].try_into().unwrap_or_default();
-                    u64::from(u32::from_le_bytes(chunk))
-                };
+                let four = |at: usize| u64::from(swar::u32_at(bytes, at).unwrap_or_default());
                 h = mix(h, four(0) | four(len - 4) << 32);
             }
             _ => {
