@@ -134,7 +134,8 @@ impl Shared {
                 return Ok(base.clone());
             }
         }
-        let base = self.config.base_config(false).await?;
+        // Boxed, as in `Shared::sdk`: loading the configuration is a large future that runs once.
+        let base = Box::pin(self.config.base_config(false)).await?;
         *slot = Some((generation, base.clone()));
         Ok(base)
     }

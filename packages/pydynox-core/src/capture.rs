@@ -8,7 +8,13 @@
 //! stalled-stream protection and retries apply as they do to any response.
 //!
 //! The other way round, [`OwnBody`] sends a request body pydynox wrote itself.
+//!
+//! Both reach the SDK through one interceptor registered on the client, [`RequestHooks`], which
+//! applies the hook of the call being sent on the current task (a task-local). A per-call
+//! `.customize().interceptor(...)` would do the same, but costs a configuration layer per call and
+//! two copies of the SDK's send future (its `Box::pin`, then its await), about 30 KB a get.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -27,8 +33,62 @@ use parking_lot::Mutex;
 
 use crate::convert::wire::{split_member, WireItems};
 
-/// One operation's capture: install it with `.customize().interceptor(capture.clone())`, then
-/// `take()` the items after `send()`.
+tokio::task_local! {
+    /// The hook of the SDK call being sent on this task.
+    static HOOK: Hook;
+}
+
+#[derive(Clone)]
+enum Hook {
+    Capture(Capture),
+    OwnBody(OwnBody),
+}
+
+/// Awaits the SDK call `make` builds (its `.send()`), with `hook` applied to it. The send future
+/// is built in place on the heap (see [`crate::runtime::pin_in_place`]).
+async fn hooked<F: Future>(hook: Hook, make: impl FnOnce() -> F) -> F::Output {
+    HOOK.scope(hook, crate::runtime::pin_in_place(make)).await
+}
+
+/// The client's interceptor for the per-call hooks above; calls sent without one pass untouched.
+#[derive(Debug)]
+pub struct RequestHooks;
+
+impl Intercept for RequestHooks {
+    fn name(&self) -> &'static str {
+        "pydynox::request_hooks"
+    }
+
+    fn modify_before_retry_loop(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let _ = HOOK.try_with(|hook| {
+            if let Hook::OwnBody(own) = hook {
+                own.replace(context);
+            }
+        });
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let _ = HOOK.try_with(|hook| {
+            if let Hook::Capture(capture) = hook {
+                capture.cut(context);
+            }
+        });
+        Ok(())
+    }
+}
+
+/// One operation's capture: send the call through [`Capture::send`], then `take()` the items.
 #[derive(Clone, Debug)]
 pub struct Capture {
     member: &'static str,
@@ -56,43 +116,28 @@ impl Capture {
         }
     }
 
+    /// Awaits the SDK call `make` builds, capturing the items of its response.
+    pub async fn send<F: Future>(&self, make: impl FnOnce() -> F) -> F::Output {
+        hooked(Hook::Capture(self.clone()), make).await
+    }
+
     /// The items of the successful attempt; None when the body held no such member (the SDK's
     /// output then has whatever the body held).
     pub fn take(&self) -> Option<WireItems> {
         self.slot.lock().take()
     }
 
-    fn keep(&self, body: Bytes) -> Bytes {
-        match split_member(&body, self.member, self.single) {
-            Some((rest, items)) => {
-                *self.slot.lock() = Some(items);
-                Bytes::from(rest)
-            }
-            None => body,
-        }
-    }
-}
-
-impl Intercept for Capture {
-    fn name(&self) -> &'static str {
-        "pydynox::capture"
-    }
-
-    fn modify_before_deserialization(
-        &self,
-        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
+    /// Cuts the member out of a successful response's body, as the SDK reads it.
+    fn cut(&self, context: &mut BeforeDeserializationInterceptorContextMut<'_>) {
         let response = context.response_mut();
         if !response.status().is_success() {
-            return Ok(());
+            return;
         }
         // A body already in memory (the `memory://` transport) is cut at once.
         if let Some(bytes) = response.body().bytes() {
             let rest = self.keep(Bytes::copy_from_slice(bytes));
             *response.body_mut() = SdkBody::from(rest);
-            return Ok(());
+            return;
         }
         // Sized once from Content-Length, so a megabyte page is not copied again while it grows.
         let size = response
@@ -109,7 +154,16 @@ impl Intercept for Capture {
             done: false,
             trailers: None,
         });
-        Ok(())
+    }
+
+    fn keep(&self, body: Bytes) -> Bytes {
+        match split_member(&body, self.member, self.single) {
+            Some((rest, items)) => {
+                *self.slot.lock() = Some(items);
+                Bytes::from(rest)
+            }
+            None => body,
+        }
     }
 }
 
@@ -170,24 +224,17 @@ impl OwnBody {
     pub fn new(body: Bytes) -> Self {
         OwnBody { body }
     }
-}
 
-impl Intercept for OwnBody {
-    fn name(&self) -> &'static str {
-        "pydynox::own_body"
+    /// Awaits the SDK call `make` builds, sending this body in place of the one it serialized.
+    pub async fn send<F: Future>(self, make: impl FnOnce() -> F) -> F::Output {
+        hooked(Hook::OwnBody(self), make).await
     }
 
-    fn modify_before_retry_loop(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
+    fn replace(&self, context: &mut BeforeTransmitInterceptorContextMut<'_>) {
         let request = context.request_mut();
         *request.body_mut() = SdkBody::from(self.body.clone());
         request
             .headers_mut()
             .insert("content-length", self.body.len().to_string());
-        Ok(())
     }
 }

@@ -50,7 +50,12 @@ impl Shared {
                 return Ok(slot.1.clone());
             }
         }
-        self.build_sdk(generation).await.map(|slot| slot.1)
+        // Boxed: building the client is a future of about 14 KB, and unboxed it would be part of
+        // every operation's future (copied whole each time one is built and awaited), though it
+        // runs once per client.
+        Box::pin(self.build_sdk(generation))
+            .await
+            .map(|slot| slot.1)
     }
 
     /// The shared configuration the DynamoDB client was built from; None for the embedded engine.
@@ -61,7 +66,9 @@ impl Shared {
                 return Ok(slot.2.clone());
             }
         }
-        self.build_sdk(generation).await.map(|slot| slot.2)
+        Box::pin(self.build_sdk(generation))
+            .await
+            .map(|slot| slot.2)
     }
 
     async fn build_sdk(&self, generation: u64) -> Result<SdkSlot, OpError> {
@@ -130,9 +137,10 @@ impl CoreClient {
         let rate_limit = shared.rate_limit.clone();
         let capacity = Capacity::of(spec.operation);
         let estimate = spec.batch_size.unwrap_or(1).max(1) as f64;
-        // The SDK's futures are tens of kilobytes of state; every move copies all of it. Boxed once
-        // here, the layers below (tracing, rate limiting, block_on, spawn) move a pointer.
-        let inner = Box::pin(make(shared));
+        // The SDK's futures are kilobytes of state; every move copies all of it. Boxed once here
+        // (built in place), the layers below (tracing, rate limiting, block_on, spawn) move a
+        // pointer.
+        let inner = runtime::pin_in_place(|| make(shared));
         let fut = async move {
             if let Some(limit) = &rate_limit {
                 limit.acquire(capacity, estimate).await;
@@ -213,7 +221,7 @@ impl CoreClient {
         if !is_async {
             warn_if_loop_running(py, what)?;
         }
-        let fut = make(self.shared.clone());
+        let fut = runtime::pin_in_place(|| make(self.shared.clone()));
         let finish = move |py: Python<'_>, out: Result<T, OpError>| match out {
             Ok(v) => convert(py, v),
             Err(e) => Err(e.to_pyerr(py)),

@@ -17,6 +17,7 @@ use aws_types::SdkConfig;
 use pyo3::exceptions::PyValueError;
 use pyo3::PyResult;
 
+use crate::capture::RequestHooks;
 use crate::errors::OpError;
 use crate::events::{AttemptTracker, ClientFacts};
 
@@ -380,8 +381,9 @@ impl ClientConfig {
             .transpose()
             .map_err(OpError::config)?;
         let base = self.base_config(memory.is_some()).await?;
-        let mut builder =
-            aws_sdk_dynamodb::config::Builder::from(&base).interceptor(AttemptTracker);
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(&base)
+            .interceptor(AttemptTracker)
+            .interceptor(RequestHooks);
         if let Some(name) = &memory {
             builder = builder.endpoint_url("http://localhost").http_client(
                 crate::local::transport::http_client(crate::local::instance(name)),

@@ -36,6 +36,17 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 static CONFIGURED_WORKERS: AtomicUsize = AtomicUsize::new(0);
 static STARTED_WORKERS: AtomicUsize = AtomicUsize::new(0);
 
+/// `Box::pin(make())`, with the heap slot taken first so that the future is built where it stays.
+///
+/// A future's size is that of its largest state, and the SDK's send futures are about 15 KB. Built
+/// on the stack and then boxed (or awaited: `.await` moves the future into its caller's state), all
+/// of it is copied, though only the few captured arguments were written; a get paid three such
+/// copies. Written into a slot that already exists, it is built in place.
+#[inline(always)]
+pub fn pin_in_place<F>(make: impl FnOnce() -> F) -> std::pin::Pin<Box<F>> {
+    Box::into_pin(Box::write(Box::new_uninit(), make()))
+}
+
 fn default_workers() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())

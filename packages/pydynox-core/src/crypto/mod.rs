@@ -19,6 +19,7 @@ use futures_util::future::join_all;
 use crate::aws::ServiceTarget;
 use crate::client::Shared;
 use crate::errors::{from_sdk, no_extra, OpError};
+use crate::runtime;
 use cache::{DataKey, GroupKey, Policy};
 
 pub static GENERATE_CALLS: AtomicU64 = AtomicU64::new(0);
@@ -119,12 +120,13 @@ where
 async fn generate(shared: &Shared, spec: &EncryptSpec) -> Result<DataKey, OpError> {
     let kms = shared.aws_kms(&spec.target).await?;
     GENERATE_CALLS.fetch_add(1, Ordering::Relaxed);
-    let out = kms
+    let request = kms
         .generate_data_key()
         .key_id(&spec.key_id)
         .key_spec(DataKeySpec::Aes256)
-        .set_encryption_context(spec.kms_context())
-        .send()
+        .set_encryption_context(spec.kms_context());
+    // In a box: the reads and writes that may encrypt would otherwise carry its state in theirs.
+    let out = runtime::pin_in_place(|| request.send())
         .await
         .map_err(|e| kms_error(e, "GenerateDataKey", &spec.key_id))?;
     let (Some(plaintext), Some(wrapped)) = (out.plaintext, out.ciphertext_blob) else {
@@ -141,12 +143,12 @@ async fn generate(shared: &Shared, spec: &EncryptSpec) -> Result<DataKey, OpErro
 async fn unwrap(shared: &Shared, spec: &EncryptSpec, wrapped: &[u8]) -> Result<DataKey, OpError> {
     let kms = shared.aws_kms(&spec.target).await?;
     DECRYPT_CALLS.fetch_add(1, Ordering::Relaxed);
-    let out = kms
+    let request = kms
         .decrypt()
         .key_id(&spec.key_id)
         .ciphertext_blob(Blob::new(wrapped.to_vec()))
-        .set_encryption_context(spec.kms_context())
-        .send()
+        .set_encryption_context(spec.kms_context());
+    let out = runtime::pin_in_place(|| request.send())
         .await
         .map_err(|e| kms_error(e, "Decrypt", &spec.key_id))?;
     let plaintext = out.plaintext.ok_or_else(|| {

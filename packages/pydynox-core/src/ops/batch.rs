@@ -28,6 +28,7 @@ use crate::convert::{py_to_item_json, JsonSink};
 use crate::errors::{from_sdk, no_extra, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
 use crate::model::{item_to_write, Snapshot};
+use crate::runtime;
 
 pub const WRITE_CHUNK: usize = 25;
 pub const GET_CHUNK: usize = 100;
@@ -244,13 +245,10 @@ async fn write_chunk(
         let placeholder = HashMap::from([(pending[0].table.clone(), Vec::new())]);
         let sent = {
             let _permit = shared.permit().await;
-            client
+            let request = client
                 .batch_write_item()
-                .set_request_items(Some(placeholder))
-                .customize()
-                .interceptor(OwnBody::new(body))
-                .send()
-                .await
+                .set_request_items(Some(placeholder));
+            OwnBody::new(body).send(|| request.send()).await
         };
         match sent {
             Ok(out) => {
@@ -585,12 +583,11 @@ async fn get_chunk(
         };
         let sent = {
             let _permit = shared.permit().await;
-            client
+            let request = client
                 .batch_get_item()
                 .request_items(&plan.table, request)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
+                .return_consumed_capacity(ReturnConsumedCapacity::Total);
+            runtime::pin_in_place(|| request.send()).await
         };
         match sent {
             Ok(out) => {

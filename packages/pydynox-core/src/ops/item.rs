@@ -23,6 +23,7 @@ use crate::events::{OpSpec, OpStats, OperationMetrics, ParamValue};
 use crate::model::schema::Decoder;
 use crate::model::schema::{item_out, items_out};
 use crate::model::{item_to_write, ModelSchema};
+use crate::runtime;
 
 /// Adds the table to errors that are about it, so "not found" says which table.
 pub fn about_table(mut err: OpError, table: &str) -> OpError {
@@ -121,7 +122,7 @@ impl CoreClient {
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
                     let (names, values) = expr.finish();
-                    let out = client
+                    let request = client
                         .put_item()
                         .table_name(&table)
                         .set_item(Some(item))
@@ -132,8 +133,8 @@ impl CoreClient {
                         .set_return_values_on_condition_check_failure(on_condition_failure(
                             return_values_on_condition_check_failure,
                         ))
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+                    let out = runtime::pin_in_place(|| request.send())
                         .await
                         .map_err(|e| {
                             about_table(
@@ -199,17 +200,16 @@ impl CoreClient {
                     let (names, _) = expr.finish();
                     // The item is read from the response bytes, as a query page's are.
                     let capture = Capture::item();
-                    let out = client
+                    let request = client
                         .get_item()
                         .table_name(&table)
                         .set_key(Some(key))
                         .consistent_read(consistent_read)
                         .set_projection_expression(projection)
                         .set_expression_attribute_names(names)
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .customize()
-                        .interceptor(capture.clone())
-                        .send()
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+                    let out = capture
+                        .send(|| request.send())
                         .await
                         .map_err(|e| about_table(from_sdk(e, no_extra), &table))?;
                     stats.request_id = request_id_of(&out);
@@ -272,7 +272,7 @@ impl CoreClient {
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
                     let (names, values) = expr.finish();
-                    let out = client
+                    let request = client
                         .delete_item()
                         .table_name(&table)
                         .set_key(Some(key))
@@ -283,8 +283,8 @@ impl CoreClient {
                         .set_return_values_on_condition_check_failure(on_condition_failure(
                             return_values_on_condition_check_failure,
                         ))
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+                    let out = runtime::pin_in_place(|| request.send())
                         .await
                         .map_err(|e| {
                             about_table(
@@ -366,7 +366,7 @@ impl CoreClient {
                     }
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
-                    let out = client
+                    let request = client
                         .update_item()
                         .table_name(&table)
                         .set_key(Some(key))
@@ -378,8 +378,8 @@ impl CoreClient {
                         .set_return_values_on_condition_check_failure(on_condition_failure(
                             return_values_on_condition_check_failure,
                         ))
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+                    let out = runtime::pin_in_place(|| request.send())
                         .await
                         .map_err(|e| {
                             about_table(

@@ -11,6 +11,7 @@ use crate::client::CoreClient;
 use crate::convert::{items_to_py, py_to_value};
 use crate::errors::{from_sdk, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
+use crate::runtime;
 
 /// The table a statement names after FROM / INTO / UPDATE / DELETE FROM, for events and errors.
 fn statement_table(statement: &str) -> Option<String> {
@@ -82,15 +83,15 @@ impl CoreClient {
                 let result = async {
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
-                    let out = client
+                    let request = client
                         .execute_statement()
                         .statement(&statement)
                         .set_parameters(params)
                         .consistent_read(consistent_read)
                         .set_next_token(next_token)
                         .set_limit(limit)
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+                    let out = runtime::pin_in_place(|| request.send())
                         .await
                         .map_err(|e| {
                             let err = from_sdk(e, |e| match e {

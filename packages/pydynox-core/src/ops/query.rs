@@ -115,7 +115,7 @@ async fn fetch_page(
     let _permit = shared.permit().await;
     let capture = Capture::items();
     let page = if let Some(kc) = &args.key_condition {
-        let out = client
+        let request = client
             .query()
             .table_name(&args.table)
             .set_index_name(args.index_name.clone())
@@ -129,10 +129,9 @@ async fn fetch_page(
             .consistent_read(args.consistent_read)
             .set_select(args.select.clone())
             .set_exclusive_start_key(start)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        let out = capture
+            .send(|| request.send())
             .await
             .map_err(|e| about_table(from_sdk(e, no_extra), &args.table))?;
         stats.request_id = request_id_of(&out);
@@ -144,7 +143,7 @@ async fn fetch_page(
             items: page_items(&capture, out.items),
         }
     } else {
-        let out = client
+        let request = client
             .scan()
             .table_name(&args.table)
             .set_index_name(args.index_name.clone())
@@ -158,10 +157,9 @@ async fn fetch_page(
             .set_segment(args.segment)
             .set_total_segments(args.total_segments)
             .set_exclusive_start_key(start)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        let out = capture
+            .send(|| request.send())
             .await
             .map_err(|e| about_table(from_sdk(e, no_extra), &args.table))?;
         stats.request_id = request_id_of(&out);

@@ -27,6 +27,7 @@ use crate::errors::{from_sdk, request_id_of, Extra, OpError};
 use crate::events::{OpSpec, OpStats, ParamValue};
 use crate::model::schema::Decoder;
 use crate::model::{item_to_write, ModelSchema};
+use crate::runtime;
 
 const MAX_TRANSACT_ITEMS: usize = 100;
 
@@ -319,12 +320,12 @@ impl CoreClient {
                     encode_pending(&shared, &mut items, pending, &mut stats).await?;
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
-                    let out = client
+                    let request = client
                         .transact_write_items()
                         .set_transact_items(Some(items))
                         .set_client_request_token(client_request_token)
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+                    let out = runtime::pin_in_place(|| request.send())
                         .await
                         .map_err(|e| {
                             from_sdk(e, |e| match e {
@@ -420,11 +421,11 @@ impl CoreClient {
                 let result = async {
                     let client = shared.sdk().await?;
                     let _permit = shared.permit().await;
-                    let out = client
+                    let request = client
                         .transact_get_items()
                         .set_transact_items(Some(items))
-                        .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                        .send()
+                        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+                    let out = runtime::pin_in_place(|| request.send())
                         .await
                         .map_err(|e| {
                             from_sdk(e, |e| match e {
