@@ -238,3 +238,127 @@ impl OwnBody {
             .insert("content-length", self.body.len().to_string());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+        ScalarAttributeType,
+    };
+    use aws_sdk_dynamodb::Client;
+
+    use super::*;
+
+    /// A client of an embedded engine of its own, with the hooks' interceptor.
+    fn client(engine: &str) -> Client {
+        let config = aws_sdk_dynamodb::config::Builder::new()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .endpoint_url("http://localhost")
+            .http_client(crate::local::transport::http_client(
+                crate::local::instance(engine),
+            ))
+            .interceptor(RequestHooks);
+        Client::from_conf(config.build())
+    }
+
+    async fn table_with_one_item(client: &Client) {
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap()
+        };
+        let key = KeySchemaElement::builder()
+            .attribute_name("pk")
+            .key_type(KeyType::Hash)
+            .build()
+            .unwrap();
+        client
+            .create_table()
+            .table_name("hooks")
+            .attribute_definitions(attribute("pk"))
+            .key_schema(key)
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .unwrap();
+        client
+            .put_item()
+            .table_name("hooks")
+            .item("pk", AttributeValue::S("a".into()))
+            .item("n", AttributeValue::N("1".into()))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    fn run<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_capture_applies_to_its_own_call_only() {
+        run(async {
+            let client = client("capture-own-call");
+            table_with_one_item(&client).await;
+            let get = || {
+                client
+                    .get_item()
+                    .table_name("hooks")
+                    .key("pk", AttributeValue::S("a".into()))
+                    .send()
+            };
+            // Through the capture: the item is taken out of the body, the SDK sees none.
+            let capture = Capture::item();
+            let out = capture.send(get).await.unwrap();
+            assert_eq!(out.item, None);
+            let wire = capture.take().expect("the item was captured");
+            let mut items = 0;
+            let read = wire.each_item(|_| {
+                items += 1;
+                Ok(())
+            });
+            assert!(read.is_ok());
+            assert_eq!(items, 1);
+            // Sent without one, on the same client: untouched.
+            let out = get().await.unwrap();
+            assert_eq!(out.item.unwrap()["n"], AttributeValue::N("1".into()));
+        });
+    }
+
+    #[test]
+    fn an_own_body_replaces_the_serialized_one() {
+        run(async {
+            let client = client("capture-own-body");
+            table_with_one_item(&client).await;
+            let body = r#"{"RequestItems":{"hooks":[{"PutRequest":{"Item":{"pk":{"S":"b"}}}}]}}"#;
+            let placeholder = HashMap::from([("hooks".to_owned(), Vec::new())]);
+            let request = client
+                .batch_write_item()
+                .set_request_items(Some(placeholder));
+            OwnBody::new(Bytes::from_static(body.as_bytes()))
+                .send(|| request.send())
+                .await
+                .unwrap();
+            let out = client
+                .get_item()
+                .table_name("hooks")
+                .key("pk", AttributeValue::S("b".into()))
+                .send()
+                .await
+                .unwrap();
+            assert!(out.item.is_some(), "the item of the body pydynox wrote");
+        });
+    }
+}
