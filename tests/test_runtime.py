@@ -602,8 +602,11 @@ def test_fork_child_uses_the_parent_client(http_endpoint: str, table: str, boto:
 # Ctrl-C
 
 CTRL_C_CODE = r"""
-import json, os, sys, time
+import json, os, signal, sys, time
 sys.path.insert(0, os.environ["TESTS_DIR"])
+# Python installs its Ctrl-C handler only when SIGINT is not ignored at start, and a test run launched
+# in the background of a non-interactive shell starts with it ignored: install it in any case.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from support.fault_proxy import FaultProxy
 import pydynox
 
