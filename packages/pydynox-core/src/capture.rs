@@ -38,7 +38,6 @@ tokio::task_local! {
     static HOOK: Hook;
 }
 
-#[derive(Clone)]
 enum Hook {
     Capture(Capture),
     OwnBody(OwnBody),

@@ -44,10 +44,20 @@ type SdkSlot = (u64, aws_sdk_dynamodb::Client, Option<aws_types::SdkConfig>);
 
 impl Shared {
     pub async fn sdk(&self) -> Result<aws_sdk_dynamodb::Client, OpError> {
+        self.pick_sdk_slot(|slot| slot.1.clone()).await
+    }
+
+    /// The shared configuration the DynamoDB client was built from; None for the embedded engine.
+    pub async fn sdk_base(&self) -> Result<Option<aws_types::SdkConfig>, OpError> {
+        self.pick_sdk_slot(|slot| slot.2.clone()).await
+    }
+
+    /// `pick` of the client built for this runtime generation, building it first if need be.
+    async fn pick_sdk_slot<T>(&self, pick: fn(&SdkSlot) -> T) -> Result<T, OpError> {
         let generation = runtime::generation();
         if let Some(slot) = self.sdk.lock().as_ref() {
             if slot.0 == generation {
-                return Ok(slot.1.clone());
+                return Ok(pick(slot));
             }
         }
         // Boxed: building the client is a future of about 14 KB, and unboxed it would be part of
@@ -55,20 +65,7 @@ impl Shared {
         // runs once per client.
         Box::pin(self.build_sdk(generation))
             .await
-            .map(|slot| slot.1)
-    }
-
-    /// The shared configuration the DynamoDB client was built from; None for the embedded engine.
-    pub async fn sdk_base(&self) -> Result<Option<aws_types::SdkConfig>, OpError> {
-        let generation = runtime::generation();
-        if let Some(slot) = self.sdk.lock().as_ref() {
-            if slot.0 == generation {
-                return Ok(slot.2.clone());
-            }
-        }
-        Box::pin(self.build_sdk(generation))
-            .await
-            .map(|slot| slot.2)
+            .map(|slot| pick(&slot))
     }
 
     async fn build_sdk(&self, generation: u64) -> Result<SdkSlot, OpError> {
