@@ -41,11 +41,11 @@ _PR_SET_THP_DISABLE = 41
 
 def _no_transparent_huge_pages() -> None:
     """The server keeps every item it stores, so its memory grows with every write, and each new
-    page is zeroed by the kernel inside the request that first touches it. Where the system gives
-    transparent huge pages to any large mapping (THP "always"; the core's allocator itself no longer
-    asks for them), a 2 MB page zeroed (or compacted for) inside one request made a 25-item batch
-    write cost 130 - 140 µs of server CPU instead of about 80, and a put 20 instead of 15
-    (benchmarks/README.md). Only this process, a server, is tuned; Linux only."""
+    page is zeroed by the kernel inside the request that first touches it. When the core's allocator
+    (mimalloc) still asked for transparent huge pages, a 2 MB page zeroed (or compacted for) inside
+    one request made a 25-item batch write cost 130 - 140 µs of server CPU instead of about 80, and a
+    put 20 instead of 15 (benchmarks/README.md). It no longer asks, but a system whose THP setting is
+    "always" gives huge pages to any large mapping. Only this process, a server, is tuned; Linux only."""
     if not sys.platform.startswith("linux"):
         return
     try:
