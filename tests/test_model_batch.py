@@ -1,7 +1,7 @@
 """Models in batches: ``BatchWriter``/``SyncBatchWriter`` (25 writes per request, sent while the block
-runs, back-pressure, hooks, generated values, the size limit, one item per key, failures reported with
-exactly the unwritten writes) and ``Model.batch_get`` (input order, missing keys, projections, more
-than 100 keys, key templates).
+runs, back-pressure, hooks, generated values, the size limit, one write per item in a request and the
+order of an item's writes across requests, failures reported with exactly the unwritten writes) and
+``Model.batch_get`` (input order, missing keys, projections, more than 100 keys, key templates).
 
 Every scenario runs through the async face (``async with BatchWriter()``, ``await User.batch_get()``)
 and through the blocking one (``with SyncBatchWriter()``, ``User.sync_batch_get()``, in a worker
@@ -32,6 +32,7 @@ from pydynox.attributes import ListAttribute, NumberAttribute, StringAttribute, 
 from pydynox.exceptions import ItemsNotFoundException, ItemTooLargeException, UnprocessedItemsException
 from pydynox.hooks import after_delete, after_save, before_delete, before_save
 from support.clients import make_client, unique_name
+from support.fault_proxy import FaultProxy
 from support.model_twin import ModelTwin
 from support.readback import raw_item
 
@@ -320,6 +321,31 @@ async def test_a_later_write_of_the_same_key_replaces_the_earlier_one(
     assert raw_item(boto, table_name, "a") == {"pk": {"S": "a"}, "name": {"S": "second"}}
     assert raw_item(boto, table_name, "b") is None
     assert raw_item(boto, table_name, "c") == {"pk": {"S": "c"}, "name": {"S": "back"}}
+
+
+async def test_a_write_retried_after_backoff_does_not_land_after_a_later_write_of_the_item(
+    mode: str, proxy: FaultProxy, boto: Any, table_name: str
+) -> None:
+    User = user_model(table_name, make_client(proxy.endpoint_url))
+    await User.create_table(wait=True)
+    # The first request gets the second half of its 25 writes back unprocessed, "k" among them, and
+    # sends them again after a backoff; the next request holds a later write of "k".
+    proxy.unprocessed("BatchWriteItem", times=1, fraction=0.5)
+
+    def fill(writer: Any) -> None:
+        for pk in pks(24):
+            writer.save(User(pk=pk, name="x"))
+        writer.save(User(pk="k", name="older"))  # the 25th write: the first request is full
+        writer.save(User(pk="k", name="newer"))
+        for pk in pks(24, "v"):
+            writer.save(User(pk=pk, name="y"))
+
+    await in_batch(mode, fill)
+
+    assert raw_item(boto, table_name, "k") == {"pk": {"S": "k"}, "name": {"S": "newer"}}
+    assert len(stored_pks(boto, table_name)) == 49
+    sent = [r.fault for r in proxy.requests if r.operation == "BatchWriteItem"]
+    assert sent == ["unprocessed", None, None]
 
 
 # -- hooks, generated values, limits ---------------------------------------------------------------------

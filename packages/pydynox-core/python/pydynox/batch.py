@@ -15,6 +15,10 @@ hands back unprocessed is retried with backoff; what still fails is raised as
 instances behind them in ``.models``). Hooks run as in ``save``/``delete``: before hooks when the write
 is queued, after hooks once it is written; generated values and the size limit are applied first.
 
+Writes of one item keep their order: a later write replaces an earlier one still queued, and a request
+holding a later write waits for the request in flight that holds an earlier one (retries included).
+Plain items given to ``put()`` are not ordered, as the writer does not know their key attributes.
+
 A write queued before the ``with`` block exits normally is always sent, whether or not it was awaited.
 When the block raises, writes still in the buffer are dropped (nothing new is sent) and the requests
 already in flight are waited for.
@@ -264,6 +268,9 @@ class BatchWriter(_Buffer):
         super().__init__(client, table, skip_hooks, max_retries)
         self._max_in_flight = max_in_flight
         self._in_flight: set[asyncio.Future[None]] = set()
+        # The request in flight that last took a write of each item: a later request with a write of
+        # the same item waits for it, so that an older write retried after backoff cannot land last.
+        self._writing: dict[tuple[Any, ...], asyncio.Future[None]] = {}
         self._preparing: set[asyncio.Future[None]] = set()
         # What failed in a background task (a hook, a value that cannot be stored, ...): raised by the
         # next awaited call or at the end of the block, never dropped.
@@ -338,9 +345,24 @@ class BatchWriter(_Buffer):
                 self._start(chunk)
 
     def _start(self, chunk: list[_Write]) -> None:
-        self._track(self._in_flight, asyncio.ensure_future(self._send(chunk)))
+        items = [i for i in (w.identity() for w in chunk) if i is not None]
+        earlier = {self._writing[i] for i in items if i in self._writing}
+        task = asyncio.ensure_future(self._send(chunk, earlier))
+        for i in items:
+            self._writing[i] = task
+        self._track(self._in_flight, task)
 
-    async def _send(self, chunk: list[_Write]) -> None:
+        def forget(t: asyncio.Future[None]) -> None:
+            for i in items:
+                if self._writing.get(i) is t:
+                    del self._writing[i]
+
+        task.add_done_callback(forget)
+
+    async def _send(self, chunk: list[_Write], earlier: set[asyncio.Future[None]]) -> None:
+        if earlier:
+            # Whatever became of them (written, reported unwritten, failed), this newer write goes after.
+            await asyncio.wait(earlier)
         error = None
         try:
             await self.client()._core.batch_write_many(True, self._request(chunk), self._max_retries)
