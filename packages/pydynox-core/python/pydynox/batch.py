@@ -67,7 +67,7 @@ def _comparable(value: Any) -> Any:
 class _Write:
     """One queued write: what is sent, and what to do once it is written."""
 
-    __slots__ = ("info", "instance", "key", "kind", "payload", "s3_gone", "table")
+    __slots__ = ("identity", "info", "instance", "key", "kind", "payload", "s3_gone", "table")
 
     def __init__(
         self, table: str, kind: str, payload: Any, key: dict[str, Any] | None, info: ModelInfo | None,
@@ -79,14 +79,12 @@ class _Write:
         self.key = key
         self.info = info
         self.instance = instance
+        #: The item this write is for (None for a plain put, whose key attributes are unknown).
+        self.identity: tuple[Any, ...] | None = (
+            None if key is None else (table, *sorted((k, _comparable(v)) for k, v in key.items()))
+        )
         #: S3 objects the item points to now and will not once this write is done (deleted then).
         self.s3_gone: list[_s3.Ref] = []
-
-    def identity(self) -> tuple[Any, ...] | None:
-        """The item this write is for (None for a plain put, whose key attributes are unknown)."""
-        if self.key is None:
-            return None
-        return (self.table, *sorted((k, _comparable(v)) for k, v in self.key.items()))
 
     def matches(self, table: str, kind: str, item: dict[str, Any]) -> bool:
         if table != self.table or kind != self.kind:
@@ -134,7 +132,7 @@ class _Buffer(OneClient):
 
     def _queue(self, write: _Write) -> None:
         # A later write of the same item replaces the earlier one (DynamoDB refuses both in one request).
-        identity = write.identity()
+        identity = write.identity
         if identity is None:
             self._anonymous += 1
             identity = ("anonymous", self._anonymous)
@@ -345,7 +343,7 @@ class BatchWriter(_Buffer):
                 self._start(chunk)
 
     def _start(self, chunk: list[_Write]) -> None:
-        items = [i for i in (w.identity() for w in chunk) if i is not None]
+        items = [w.identity for w in chunk if w.identity is not None]
         earlier = {self._writing[i] for i in items if i in self._writing}
         task = asyncio.ensure_future(self._send(chunk, earlier))
         for i in items:
